@@ -1,0 +1,3 @@
+module github.com/heron-nsm/heron
+
+go 1.26
