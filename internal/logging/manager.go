@@ -1,0 +1,144 @@
+package logging
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// ErrClosed is returned by writes to a stream after Manager.Close.
+var ErrClosed = errors.New("logging: manager closed")
+
+// Manager owns the log streams and their writers. Create it with
+// NewManager, register streams with NewStream, and Close it at shutdown to
+// flush every log and write the #close lines.
+type Manager struct {
+	cfg Config
+
+	mu      sync.Mutex
+	closed  bool
+	paths   map[string]bool // output paths in use
+	running []runner        // streams that have started writing
+	wg      sync.WaitGroup
+
+	errMu sync.Mutex
+	err   error
+}
+
+// runner is the non-generic face of a started stream.
+type runner interface {
+	stop()                      // closes the queue; the goroutine then finishes
+	flush(done chan<- struct{}) // asks the goroutine to drain and flush
+}
+
+// NewManager returns a Manager with settings cfg.
+func NewManager(cfg Config) (*Manager, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Manager{cfg: cfg, paths: map[string]bool{}}, nil
+}
+
+// Config returns the manager's settings.
+func (m *Manager) Config() Config { return m.cfg }
+
+// report keeps the first error.
+func (m *Manager) report(err error) {
+	if err == nil {
+		return
+	}
+	m.errMu.Lock()
+	if m.err == nil {
+		m.err = err
+	}
+	m.errMu.Unlock()
+}
+
+// Err returns the first error a writer has reported so far.
+func (m *Manager) Err() error {
+	m.errMu.Lock()
+	defer m.errMu.Unlock()
+	return m.err
+}
+
+// claim reserves output paths for a new stream.
+func (m *Manager) claim(paths []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	for i, p := range paths {
+		if m.paths[p] {
+			return fmt.Errorf("logging: path %q is already used by another filter", p)
+		}
+		for _, q := range paths[:i] {
+			if p == q {
+				return fmt.Errorf("logging: path %q is used by two filters", p)
+			}
+		}
+	}
+	for _, p := range paths {
+		m.paths[p] = true
+	}
+	return nil
+}
+
+// register records a stream whose goroutine is about to start.
+func (m *Manager) register(r runner) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	m.running = append(m.running, r)
+	m.wg.Add(1)
+	return nil
+}
+
+// newWriter creates the writer for one log.
+func (m *Manager) newWriter(info WriterInfo) (Writer, error) {
+	if m.cfg.NewWriter != nil {
+		return m.cfg.NewWriter(info)
+	}
+	return NewFormatWriter(m.cfg.Format(), m.cfg.Files(), m.cfg.Now), nil
+}
+
+// Flush waits until every record written before the call has been handed
+// to its writer and the writers have flushed, and returns the first error
+// so far.
+func (m *Manager) Flush() error {
+	m.mu.Lock()
+	rs := append([]runner(nil), m.running...)
+	closed := m.closed
+	m.mu.Unlock()
+	if closed {
+		return m.Err()
+	}
+	for _, r := range rs {
+		done := make(chan struct{})
+		r.flush(done)
+		<-done
+	}
+	return m.Err()
+}
+
+// Close stops accepting records, writes out everything queued, closes the
+// writers (which write #close lines) and returns the first error any
+// writer reported. Writes that are blocked on a full queue complete first.
+// Close is idempotent.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return m.Err()
+	}
+	m.closed = true
+	rs := m.running
+	m.mu.Unlock()
+	for _, r := range rs {
+		r.stop()
+	}
+	m.wg.Wait()
+	return m.Err()
+}
