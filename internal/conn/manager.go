@@ -1,0 +1,348 @@
+package conn
+
+import (
+	"math/rand/v2"
+
+	"github.com/heron-nsm/heron/internal/packet"
+	"github.com/heron-nsm/heron/internal/zeek"
+)
+
+// Config holds the connection-tracking options, with Zeek's names in the
+// field docs. DefaultConfig gives Zeek's defaults.
+type Config struct {
+	TCPSYNTimeout         zeek.Interval // tcp_SYN_timeout
+	TCPSessionTimer       zeek.Interval // tcp_session_timer
+	TCPConnectionLinger   zeek.Interval // tcp_connection_linger
+	TCPAttemptDelay       zeek.Interval // tcp_attempt_delay
+	TCPCloseDelay         zeek.Interval // tcp_close_delay
+	TCPResetDelay         zeek.Interval // tcp_reset_delay
+	TCPPartialCloseDelay  zeek.Interval // tcp_partial_close_delay
+	TCPInactivityTimeout  zeek.Interval // tcp_inactivity_timeout
+	UDPInactivityTimeout  zeek.Interval // udp_inactivity_timeout
+	ICMPInactivityTimeout zeek.Interval // icmp_inactivity_timeout
+	UnknownIPInactivity   zeek.Interval // unknown_ip_inactivity_timeout
+
+	PartialConnectionOK bool // partial_connection_ok
+	TCPSYNAckOK         bool // tcp_SYN_ack_ok
+
+	TCPStormThresh                     uint64        // tcp_storm_thresh
+	TCPStormInterarrivalThresh         zeek.Interval // tcp_storm_interarrival_thresh
+	TCPMaxInitialWindow                uint64        // tcp_max_initial_window
+	TCPMaxAboveHoleWithoutAnyAcks      uint64        // tcp_max_above_hole_without_any_acks
+	TCPExcessiveDataWithoutFurtherAcks uint64        // tcp_excessive_data_without_further_acks
+	ReportGapsForPartial               bool          // report_gaps_for_partial
+	DetectFilteredTrace                bool          // detect_filtered_trace
+
+	IgnoreChecksums    bool                                   // ignore_checksums (-C)
+	IgnoreChecksumsFor func(src [16]byte, version uint8) bool // ignore_checksums_nets
+
+	// LikelyServerPort reports whether a port is in likely_server_ports.
+	LikelyServerPort func(port uint16, proto zeek.Proto) bool
+
+	// VLANKey makes VLAN tags part of the connection key
+	// (policy/frameworks/conn_key/vlan_fivetuple).
+	VLANKey bool
+
+	// Weird sampling (Weird::sampling_threshold, _rate, _duration).
+	WeirdSamplingThreshold uint64
+	WeirdSamplingRate      uint64
+	WeirdSamplingDuration  zeek.Interval
+
+	// Seed makes connection uids deterministic when non-zero.
+	Seed uint64
+}
+
+// DefaultConfig returns Zeek's defaults (init-bare.zeek).
+func DefaultConfig() Config {
+	return Config{
+		TCPSYNTimeout:                      5 * zeek.Second,
+		TCPSessionTimer:                    6 * zeek.Second,
+		TCPConnectionLinger:                5 * zeek.Second,
+		TCPAttemptDelay:                    5 * zeek.Second,
+		TCPCloseDelay:                      5 * zeek.Second,
+		TCPResetDelay:                      5 * zeek.Second,
+		TCPPartialCloseDelay:               3 * zeek.Second,
+		TCPInactivityTimeout:               5 * zeek.Minute,
+		UDPInactivityTimeout:               1 * zeek.Minute,
+		ICMPInactivityTimeout:              1 * zeek.Minute,
+		UnknownIPInactivity:                1 * zeek.Minute,
+		PartialConnectionOK:                true,
+		TCPSYNAckOK:                        true,
+		TCPStormThresh:                     1000,
+		TCPStormInterarrivalThresh:         1 * zeek.Second,
+		TCPMaxInitialWindow:                16384,
+		TCPMaxAboveHoleWithoutAnyAcks:      16384,
+		TCPExcessiveDataWithoutFurtherAcks: 10 * 1024 * 1024,
+		WeirdSamplingThreshold:             1000,
+		WeirdSamplingRate:                  1000,
+		WeirdSamplingDuration:              15 * zeek.Minute,
+	}
+}
+
+// WeirdVerdict is the answer of Zeek's global weird lists for a name.
+type WeirdVerdict uint8
+
+// Verdicts of Sink.GlobalWeird.
+const (
+	WeirdUnknown WeirdVerdict = iota // apply the connection's own sampling
+	WeirdAllow                       // always report
+	WeirdDeny                        // never report
+)
+
+// Sink receives what connection tracking produces.
+type Sink interface {
+	// ConnDone is called once per connection when it ends (timeout,
+	// close, reuse, or end of input), with its final state. c is valid
+	// only during the call.
+	ConnDone(c *Conn)
+	// ConnWeird reports a weird on a connection that passed sampling.
+	// now is the time of the packet (or timer) that raised it.
+	ConnWeird(now zeek.Time, c *Conn, name, addl, source string)
+	// GlobalWeird applies Zeek's sampling white list and global list.
+	GlobalWeird(name string) WeirdVerdict
+}
+
+// Manager tracks the connections of one analysis thread. It implements
+// the TCP, UDP, ICMP and unknown-IP-transport packet layers.
+type Manager struct {
+	cfg  Config
+	sink Sink
+	dec  *packet.Decoder
+
+	conns []Conn
+	free  []int32
+	idx   *index
+	wheel *wheel
+	due   []timer
+	rng   *rand.Rand
+	now   zeek.Time
+	tcps  []*tcpState // pool of TCP state
+
+	// Stats.
+	Created, Removed uint64
+}
+
+// NewManager returns a Manager. d is the decoder its layers are installed
+// on (with Install).
+func NewManager(cfg Config, sink Sink) *Manager {
+	m := &Manager{
+		cfg:   cfg,
+		sink:  sink,
+		idx:   newIndex(4096),
+		wheel: newWheel(),
+	}
+	if cfg.Seed != 0 {
+		m.rng = rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5851F42D4C957F2D))
+	} else {
+		m.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	if m.cfg.LikelyServerPort == nil {
+		m.cfg.LikelyServerPort = func(uint16, zeek.Proto) bool { return false }
+	}
+	return m
+}
+
+// Install sets the manager's transport layers on d.
+func (m *Manager) Install(d *packet.Decoder) {
+	m.dec = d
+	d.Set(packet.LayerTCP, packet.AnalyzerFunc(m.analyzeTCP))
+	d.Set(packet.LayerUDP, packet.AnalyzerFunc(m.analyzeUDP))
+	d.Set(packet.LayerICMP, packet.AnalyzerFunc(m.analyzeICMP))
+	d.Set(packet.LayerUnknownIP, packet.AnalyzerFunc(m.analyzeUnknownIP))
+}
+
+// Len returns the number of live connections.
+func (m *Manager) Len() int { return len(m.conns) - len(m.free) }
+
+// Advance moves packet time to now, firing the timers that are due. The
+// packet loop calls it before each packet.
+func (m *Manager) Advance(now zeek.Time) {
+	if now > m.now {
+		m.now = now
+	}
+	m.due = m.wheel.advance(m.now, m.due[:0])
+	for len(m.due) > 0 {
+		for i := range m.due {
+			m.fire(m.due[i])
+		}
+		// Handlers may have scheduled timers that are already due.
+		m.due = m.wheel.advance(m.now, m.due[:0])
+	}
+}
+
+// Flush ends every connection (end of input), as Zeek does at shutdown.
+func (m *Manager) Flush() {
+	for i := range m.conns {
+		if m.conns[i].live {
+			m.remove(int32(i))
+		}
+	}
+	m.wheel = newWheel()
+}
+
+// lookup finds or creates the connection for a packet.
+func (m *Manager) lookup(k *Key) int32 { return m.idx.get(k) }
+
+func (m *Manager) alloc() int32 {
+	if n := len(m.free); n > 0 {
+		i := m.free[n-1]
+		m.free = m.free[:n-1]
+		return i
+	}
+	m.conns = append(m.conns, Conn{})
+	return int32(len(m.conns) - 1)
+}
+
+// newConn creates a connection from packet p going src→dst.
+func (m *Manager) newConn(p *packet.Packet, k *Key, src, dst *[16]byte, sport, dport uint16, tr zeek.Proto) int32 {
+	i := m.alloc()
+	c := &m.conns[i]
+	gen := c.gen + 1
+	*c = Conn{
+		key: *k, gen: gen, live: true, self: i,
+		OrigAddr: *src, RespAddr: *dst, OrigPort: sport, RespPort: dport,
+		Version: p.IP.Version, IPProto: p.IP.Proto, Transport: tr,
+		StartTime: p.TS, LastTime: p.TS,
+		reqLen: -1, repLen: -1,
+		active: true,
+	}
+	c.history = c.histBuf[:0]
+	c.UID = [2]uint64{m.rng.Uint64() >> 32, m.rng.Uint64()}
+	if p.HasL2 {
+		c.OrigL2, c.RespL2, c.HasL2 = p.L2Src, p.L2Dst, true
+	}
+	c.VLAN, c.HasVLAN = p.VLAN, p.HasVLAN
+	c.InnerVLAN, c.HasInnerVLAN = p.InnerVLAN, p.HasInnerVLAN
+	c.PPPoESession, c.HasPPPoE = p.PPPoESession, p.HasPPPoE
+	m.idx.put(k, i)
+	m.Created++
+	return i
+}
+
+// remove ends a connection: reports it and frees its slot (Zeek's
+// session::Manager::Remove).
+func (m *Manager) remove(i int32) {
+	c := &m.conns[i]
+	if !c.live {
+		return
+	}
+	c.live = false
+	m.idx.del(&c.key, i)
+	m.sink.ConnDone(c)
+	if c.tcp != nil {
+		m.tcps = append(m.tcps, c.tcp)
+		c.tcp = nil
+	}
+	c.history = nil
+	c.weirdCounts = nil
+	m.free = append(m.free, i)
+	m.Removed++
+}
+
+// addTimer schedules a timer of the given kind for connection i.
+func (m *Manager) addTimer(i int32, at zeek.Time, kind timerKind) {
+	c := &m.conns[i]
+	epoch := c.anaEpoch
+	if kind == timerInactivity {
+		epoch = c.inactEpoch
+	}
+	m.wheel.add(timer{at: at, conn: i, gen: c.gen, epoch: epoch, kind: kind})
+}
+
+// setInactivityTimeout is Zeek's Session::SetInactivityTimeout.
+func (m *Manager) setInactivityTimeout(c *Conn, timeout zeek.Interval) {
+	if timeout == c.inactivityTimeout {
+		return
+	}
+	c.inactEpoch++ // cancels the pending inactivity timer
+	if timeout != 0 && !c.timersCanceled {
+		m.addTimer(m.index(c), c.LastTime.Add(timeout), timerInactivity)
+	}
+	c.inactivityTimeout = timeout
+}
+
+// cancelAnalyzerTimers drops the TCP analyzer's pending timers.
+func (m *Manager) cancelAnalyzerTimers(c *Conn) { c.anaEpoch++ }
+
+func (m *Manager) index(c *Conn) int32 { return c.self }
+
+func (m *Manager) fire(t timer) {
+	c := &m.conns[t.conn]
+	if !c.live || c.gen != t.gen {
+		return
+	}
+	if t.kind == timerInactivity {
+		if t.epoch != c.inactEpoch {
+			return
+		}
+		m.inactivityTimer(t.conn, m.now)
+		return
+	}
+	if t.epoch != c.anaEpoch {
+		return
+	}
+	switch t.kind {
+	case timerTCPExpire:
+		m.tcpExpireTimer(t.conn, m.now)
+	case timerTCPAttempt:
+		m.tcpAttemptTimer(t.conn)
+	case timerConnDelete:
+		m.remove(t.conn)
+	}
+}
+
+// inactivityTimer is Zeek's Session::InactivityTimer.
+func (m *Manager) inactivityTimer(i int32, now zeek.Time) {
+	c := &m.conns[i]
+	if c.LastTime.Add(c.inactivityTimeout) <= now {
+		m.remove(i)
+		return
+	}
+	m.addTimer(i, c.LastTime.Add(c.inactivityTimeout), timerInactivity)
+}
+
+// weird raises a weird on a connection, with Zeek's sampling: the global
+// lists first, then per connection and name, sampling_threshold reports,
+// then one in sampling_rate for sampling_duration.
+func (m *Manager) weird(c *Conn, name, addl, source string) {
+	c.weird = true
+	switch m.sink.GlobalWeird(name) {
+	case WeirdDeny:
+		return
+	case WeirdUnknown:
+		if !m.permitWeird(c, name) {
+			return
+		}
+	}
+	m.sink.ConnWeird(m.now, c, name, addl, source)
+}
+
+func (m *Manager) permitWeird(c *Conn, name string) bool {
+	var w *weirdCount
+	for j := range c.weirdCounts {
+		if c.weirdCounts[j].name == name {
+			w = &c.weirdCounts[j]
+			break
+		}
+	}
+	if w == nil {
+		c.weirdCounts = append(c.weirdCounts, weirdCount{name: name})
+		w = &c.weirdCounts[len(c.weirdCounts)-1]
+	}
+	w.count++
+	thr := m.cfg.WeirdSamplingThreshold
+	if w.count <= thr {
+		return true
+	}
+	if w.count == thr+1 {
+		w.start = m.now
+	} else if m.now > w.start.Add(m.cfg.WeirdSamplingDuration) {
+		w.start = 0
+		w.count = 1
+		return true
+	}
+	if m.cfg.WeirdSamplingRate != 0 {
+		return (w.count-thr)%m.cfg.WeirdSamplingRate == 0
+	}
+	return false
+}

@@ -1,0 +1,113 @@
+package conn
+
+import (
+	"strconv"
+
+	"github.com/heron-nsm/heron/internal/packet"
+	"github.com/heron-nsm/heron/internal/zeek"
+)
+
+const (
+	histOrigDataPkt = 0x1
+	histRespDataPkt = 0x2
+)
+
+// analyzeUDP is the UDP layer (Zeek's UDPAnalyzer).
+func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte, error) {
+	if err := checkHeaderTrunc(p, 8, len(data)); err != nil {
+		return 0, nil, err
+	}
+	sport, dport := be16(data[0:]), be16(data[2:])
+	k, _ := MakeKey(&p.IP.Src, &p.IP.Dst, sport, dport, p.IP.Proto, false)
+	m.setVLANKey(&k, p)
+	i := m.lookup(&k)
+	if i < 0 {
+		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, sport, dport, zeek.ProtoUDP)
+		c := &m.conns[i]
+		if m.cfg.LikelyServerPort(sport, zeek.ProtoUDP) && !m.cfg.LikelyServerPort(dport, zeek.ProtoUDP) &&
+			!isBroadcast(&c.RespAddr, c.Version) {
+			c.flipRoles()
+		}
+		m.setInactivityTimeout(c, m.cfg.UDPInactivityTimeout)
+	}
+	p.Processed = true
+	c := &m.conns[i]
+	isOrig := p.IP.Src == c.OrigAddr && sport == c.OrigPort
+
+	remaining := len(data)
+	length := p.IP.PayloadLen
+	if length == 0 {
+		length = remaining
+	}
+	// The ConnSize analyzer sees the packet before the checksum check.
+	if isOrig {
+		c.OrigPkts++
+		c.OrigIPBytes += uint64(p.IP.TotalLen)
+	} else {
+		c.RespPkts++
+		c.RespIPBytes += uint64(p.IP.TotalLen)
+	}
+	if !m.ignoreChecksums(p) && remaining >= length && int(p.WireLen) <= len(p.Data) {
+		sum := be16(data[6:])
+		bad := false
+		if p.IP.Version == 4 {
+			bad = sum != 0 && !packet.TransportChecksumOK(4, &p.IP.Src, &p.IP.Dst, 17, data[:length])
+		} else {
+			bad = !packet.TransportChecksumOK(6, &p.IP.Src, &p.IP.Dst, 17, data[:length])
+		}
+		if bad {
+			m.weird(c, "bad_UDP_checksum", "", "UDP")
+			if isOrig {
+				c.scaledHistory('C', &c.reqChk)
+			} else {
+				c.scaledHistory('c', &c.repChk)
+			}
+			return packet.Stop, nil, nil
+		}
+	}
+	ulen := int(be16(data[4:]))
+	if ulen != length {
+		m.weird(c, "UDP_datagram_length_mismatch", strconv.Itoa(ulen)+" != "+strconv.Itoa(length), "UDP")
+	}
+	ulen -= 8
+	c.LastTime = m.now
+	if isOrig {
+		c.checkHistory(histOrigDataPkt, 'D')
+		c.reqLen = addLen(c.reqLen, ulen)
+	} else {
+		c.checkHistory(histRespDataPkt, 'd')
+		c.repLen = addLen(c.repLen, ulen)
+	}
+	return packet.Stop, nil, nil
+}
+
+// addLen is the UDP/ICMP adapters' UpdateLength.
+func addLen(cur int64, n int) int64 {
+	if cur < 0 {
+		return int64(n)
+	}
+	return cur + int64(n)
+}
+
+// analyzeUnknownIP tracks flows of IP protocols Heron has no analyzer for
+// (Zeek's Unknown_IP_Transport): ports are zero.
+func (m *Manager) analyzeUnknownIP(p *packet.Packet, data []byte) (packet.Key, []byte, error) {
+	k, _ := MakeKey(&p.IP.Src, &p.IP.Dst, 0, 0, p.IP.Proto, false)
+	m.setVLANKey(&k, p)
+	i := m.lookup(&k)
+	if i < 0 {
+		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, 0, 0, zeek.ProtoUnknown)
+		m.setInactivityTimeout(&m.conns[i], m.cfg.UnknownIPInactivity)
+	}
+	c := &m.conns[i]
+	isOrig := p.IP.Src == c.OrigAddr
+	c.LastTime = m.now
+	if isOrig {
+		c.OrigPkts++
+		c.OrigIPBytes += uint64(p.IP.TotalLen)
+	} else {
+		c.RespPkts++
+		c.RespIPBytes += uint64(p.IP.TotalLen)
+	}
+	return packet.Stop, nil, nil
+}
