@@ -83,6 +83,9 @@ func BenchmarkLayer(b *testing.B) {
 		{"radiotap", packet.AnalyzerFunc(radiotap), cat(rtHdr(18), fill(8, 40))},
 		{"snap", packet.AnalyzerFunc(snap), cat(llcSNAP(0x0800), ipv4(40))},
 		{"arp", &link.arp, arpPkt(1, macB, ip1, make([]byte, 6), ip2)},
+		{"pbb", packet.AnalyzerFunc(pbb), cat(itag(9), eth(macA, macB, 0x0800), ipv4(40))},
+		{"vntag", packet.AnalyzerFunc(vntag), cat(vnTag(0x8100), tag(11, 0x0800), ipv4(40))},
+		{"nflog", &link.nflog, cat(nflogHdr(2, 0), nflogMeta(), nflogPayload(ipv4(40)))},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -12,11 +12,12 @@ import (
 )
 
 // fuzzLinkTypes are the link types FuzzLinkLayers chooses from: every one
-// the wiring table knows, DLT_PPP, and one it does not.
+// the wiring table knows, DLT_PPP, and one it does not (kept last: seeds of
+// other link types use its index).
 var fuzzLinkTypes = []uint32{
 	packet.DLTEN10MB, packet.DLTNull, 108, packet.DLTFDDI, packet.DLTPPPSerial,
 	packet.DLTIEEE80211, packet.DLTIEEE80211RT, packet.DLTLinuxSLL, packet.DLTLinuxSLL2,
-	packet.DLTPPP, packet.DLTRaw, 230,
+	packet.DLTPPP, packet.DLTRaw, packet.DLTNFLOG, 230,
 }
 
 // checked wraps a layer and fails the fuzz run when it returns bytes that
@@ -80,11 +81,17 @@ var writeSeeds = flag.Bool("write-seeds", false, "write the sample frames to tes
 
 // TestWriteSeeds writes the fuzz seed corpus from the sample frames when
 // run with -write-seeds; otherwise it checks that the committed corpus has
-// a file for every sample.
+// a file for every sample. NFLOG samples carry TLV headers in the host's
+// byte order and the committed seeds were written on a little-endian host,
+// so a big-endian host does not compare (or rewrite) them.
 func TestWriteSeeds(t *testing.T) {
 	dir := filepath.Join("testdata", "fuzz", "FuzzLinkLayers")
 	for _, s := range samples() {
 		name := filepath.Join(dir, "seed-"+strings.NewReplacer(" ", "-", ".", "").Replace(s.name))
+		if s.linkType == packet.DLTNFLOG && bigEndianHost {
+			t.Logf("%s: NFLOG seed written on a little-endian host, not compared here", name)
+			continue
+		}
 		body := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\nuint32(%d)\n", s.data, fuzzLinkIndex(s.linkType))
 		if *writeSeeds {
 			if err := os.MkdirAll(dir, 0o755); err != nil {

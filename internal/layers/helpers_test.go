@@ -252,3 +252,63 @@ func llcSNAP(typ uint16) []byte { return cat([]byte{0xAA, 0xAA, 0x03, 0, 0, 0}, 
 func arpPkt(op uint16, sha []byte, spa [4]byte, tha []byte, tpa [4]byte) []byte {
 	return cat(be16(1), be16(0x0800), []byte{6, 4}, be16(op), sha, spa[:], tha, tpa[:])
 }
+
+// ne16 writes v in the byte order of the host running the test, as packet
+// sources deliver NFLOG TLV headers.
+func ne16(v uint16) []byte { return binary.NativeEndian.AppendUint16(nil, v) }
+
+// bigEndianHost reports the byte order of the host running the test.
+var bigEndianHost = binary.NativeEndian.Uint16([]byte{0, 1}) == 1
+
+// frameCase is one frame decoded from the root through every layer of the
+// package, with the stub IP layer at the end.
+type frameCase struct {
+	name     string
+	linkType uint32
+	data     []byte
+
+	ip         bool // the frame reaches IP
+	ipOff, ipN int  // where IP's input starts in data, and its length
+	weirds     []string
+	unknown    packet.LayerID // the layer that ends decoding for want of a next one, if any
+	check      func(t *testing.T, p *packet.Packet, h *harness)
+}
+
+// runFrames decodes each case's frame with the whole wiring table.
+func runFrames(t *testing.T, cases []frameCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t)
+			off, n := -1, 0
+			h.ip.seen = func(p *packet.Packet, data []byte) {
+				off, n = subslice(t, p.Data, data), len(data)
+			}
+			p := &packet.Packet{Data: c.data, LinkType: c.linkType}
+			h.d.Decode(p)
+			switch {
+			case c.ip && h.ip.n != 1:
+				t.Errorf("IP saw %d packets, want 1", h.ip.n)
+			case c.ip && (off != c.ipOff || n != c.ipN):
+				t.Errorf("IP got [%d:+%d], want [%d:+%d]", off, n, c.ipOff, c.ipN)
+			case !c.ip && h.ip.n != 0:
+				t.Errorf("IP saw %d packets, want none", h.ip.n)
+			}
+			if got, want := fmt.Sprint(h.sink.names()), fmt.Sprint(c.weirds); got != want {
+				t.Errorf("weirds = %s, want %s", got, want)
+			}
+			for id, k := range h.d.Stats.Unknown {
+				var want uint64
+				if c.unknown != packet.LayerNone && packet.LayerID(id) == c.unknown {
+					want = 1
+				}
+				if k != want {
+					t.Errorf("unknown[%v] = %d, want %d", packet.LayerID(id), k, want)
+				}
+			}
+			if c.check != nil {
+				c.check(t, p, h)
+			}
+		})
+	}
+}

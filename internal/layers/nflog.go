@@ -52,7 +52,8 @@ var (
 
 // nflogLayer holds the weird for a TLV that runs past the frame, whose
 // additional information depends on the frame. The text of the last one is
-// kept so that a run of identical bad frames formats it only once.
+// kept so that a run of identical bad frames formats it only once (the zero
+// value matches no frame: skip is at least 4).
 type nflogLayer struct {
 	past       packet.Weird
 	skip, left int
@@ -88,9 +89,10 @@ func (l *nflogLayer) Analyze(_ *packet.Packet, data []byte) (packet.Key, []byte,
 }
 
 // pastEnd returns nflog_bad_tlv_len for a TLV that needs skip bytes where
-// left remain.
+// left remain. The Weird is the layer's own and is valid until the next
+// call (the decoder reports it at once).
 func (l *nflogLayer) pastEnd(skip, left int) *packet.Weird {
-	if l.past.Name == "" || l.skip != skip || l.left != left {
+	if l.skip != skip || l.left != left {
 		var buf [48]byte
 		b := append(buf[:0], '(')
 		b = strconv.AppendInt(b, int64(skip), 10)

@@ -44,5 +44,32 @@ func samples() []sample {
 		{"radiotap arp", packet.DLTIEEE80211RT, cat(rtHdr(8), wifiHdr(fcData, dsToAP, macC, macB, macA, nil, nil), llcSNAP(0x0806), arpReq)},
 		{"fddi", packet.DLTFDDI, cat([]byte{0x50}, macA, macB, llcSNAP(0x0800), ip)},
 		{"raw", packet.DLTRaw, ip},
+		{"pbb", packet.DLTEN10MB, cat(eth(macD, macC, 0x88E7), itag(0x1234), eth(macA, macB, 0x0800), ip)},
+		{"vlan pbb customer vlan", packet.DLTEN10MB, cat(eth(macD, macC, 0x8100), tag(4051, 0x88E7), itag(9), eth(macA, macB, 0x8100), tag(4020, 0x0800), ip)},
+		{"pbb truncated", packet.DLTEN10MB, cat(eth(macD, macC, 0x88E7), itag(1), eth(macA, macB, 0x0800))},
+		{"pbb recursive", packet.DLTEN10MB, pbbNest(30, ip)},
+		{"vntag vlan", packet.DLTEN10MB, cat(eth(macA, macB, 0x8926), vnTag(0x8100), tag(11, 0x0800), ip)},
+		{"vlan vntag vlan", packet.DLTEN10MB, cat(eth(macA, macB, 0x8100), tag(250, 0x8926), vnTag(0x8100), tag(250, 0x0800), ip)},
+		// NFLOG TLV headers are in the host's byte order (see
+		// TestWriteSeeds).
+		{"nflog", packet.DLTNFLOG, cat(nflogHdr(2, 0), nflogMeta(), nflogPayload(ip))},
+		{"nflog ipv6", packet.DLTNFLOG, cat(nflogHdr(10, 0), nflogPayload(fill(0x60, 40)))},
+		{"nflog bad tlv", packet.DLTNFLOG, cat(nflogHdr(2, 0), nflogMeta(), tlvHdr(13, 1), fill(0, 8))},
 	}
+}
+
+// pbbNest builds a backbone Ethernet frame holding n PBB headers, each
+// followed by an Ethernet header, the last of which carries pkt as IPv4.
+// With IP, that is 2n+2 layers: more than the decoder's depth limit (25)
+// when n is 12 or more.
+func pbbNest(n int, pkt []byte) []byte {
+	b := eth(macD, macC, 0x88E7)
+	for i := range n {
+		typ := uint16(0x88E7)
+		if i == n-1 {
+			typ = 0x0800
+		}
+		b = cat(b, itag(7), eth(macD, macC, typ))
+	}
+	return cat(b, pkt)
 }

@@ -202,6 +202,29 @@ func TestTraces(t *testing.T) {
 		// Zeek's conn.log.
 		{trace: "ppp/quic-interop-retry.pcap", needs: "PPP", packets: 26, ip: 26},
 		{trace: "trunc/trunc-hdr.pcap", packets: 1, weirds: "truncated_ethernet_frame@ETHERNET:1"},
+		// PBB in VLAN 4051 or 4052: 10 IP packets (core.pbb's conn.log:
+		// 1 + 1 + 5 + 3), 8 of them in customer VLAN 4020; a customer ARP
+		// request; a customer ethertype 0x8102 without a layer. The MAC
+		// addresses are the customer's, from the Ethernet header after the
+		// I-TAG.
+		{trace: "pbb.pcap", packets: 12, ip: 10, arp: ARPCounts{Requests: 1},
+			unknown: "ETHERNET:1", vlans: "4051/4020:8 4051:1 4052:1",
+			l2: "00005e000133>01005e000012:1 001cebabc208>01005e000005:1 001cebaf5205>ffffffffffff:1 " +
+				"10604b7dba75>10604b7f2d27:3 10604b7f2d27>10604b7dba75:5"},
+		// PBB in PBB in … : Zeek's weird.log has the depth weird from
+		// ETHERNET.
+		{trace: "pbb-recursive-frames.pcapng", packets: 1,
+			weirds: "max_packet_analyzer_depth_exceeded@ETHERNET:1"},
+		// VN-Tag, VLAN 11, IPv4: 3 packets in core.vntag's conn.log.
+		{trace: "vntag.pcap", packets: 3, ip: 3, vlans: "11:3"},
+		// VLAN 250, VN-Tag, VLAN 250, IPv4 (core.vntag-in-vlan). The TCP
+		// header is cut short, so Zeek's conn.log counts 0 packets for the
+		// one connection (truncated_header from TCP), but the packet
+		// reaches IP.
+		{trace: "vntag_vlan_sandwich_clean.pcap", packets: 1, ip: 1, vlans: "250/250:1"},
+		// NFLOG, AF_INET: 13 packets in conn.log (8 + 5), as tcpdump
+		// decodes them.
+		{trace: "nflog-http.pcap", packets: 13, ip: 13},
 	}
 	for _, c := range cases {
 		t.Run(c.trace, func(t *testing.T) {

@@ -520,7 +520,7 @@ func TestClear(t *testing.T) {
 	}
 }
 
-// The IP layer (internal/iplayer) declares this interface for the
+// The IP layer (internal/layers/ip.go, Fragments) declares this interface for the
 // reassembler; keep the methods in step with it.
 var _ interface {
 	AddIPv4(now zeek.Time, pkt []byte) (whole []byte, done bool)

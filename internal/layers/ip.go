@@ -1,4 +1,4 @@
-package iplayer
+package layers
 
 import (
 	"encoding/binary"
@@ -35,8 +35,8 @@ type Fragments interface {
 	AddIPv6(now zeek.Time, pkt []byte, fragHdrOffset int) (whole []byte, done bool)
 }
 
-// Config holds the IP layer's options.
-type Config struct {
+// IPConfig holds the IP layer's options.
+type IPConfig struct {
 	// IgnoreChecksums is Zeek's ignore_checksums (-C).
 	IgnoreChecksums bool
 	// IgnoreChecksumsFor reports whether checksums from this header source
@@ -47,7 +47,7 @@ type Config struct {
 // IP is Zeek's IP packet analyzer for IPv4 and IPv6.
 type IP struct {
 	d    *packet.Decoder
-	cfg  Config
+	cfg  IPConfig
 	frag Fragments
 }
 
@@ -65,8 +65,8 @@ var (
 	errBadMHChecksum        = packet.NewWeird("bad_MH_checksum")
 )
 
-// New returns the IP layer.
-func New(d *packet.Decoder, cfg Config, frag Fragments) *IP {
+// NewIP returns the IP layer; frag may be nil (no reassembly).
+func NewIP(d *packet.Decoder, cfg IPConfig, frag Fragments) *IP {
 	return &IP{d: d, cfg: cfg, frag: frag}
 }
 
@@ -99,8 +99,10 @@ func (ip *IP) Analyze(p *packet.Packet, data []byte) (packet.Key, []byte, error)
 
 	totalLen := h.TotalLen
 	if totalLen == 0 {
-		// TCP segmentation offload can zero the length field.
-		ip.d.Raise("ip_hdr_len_zero", "")
+		// TCP segmentation offload can zero the length field. The weird
+		// comes before the header is accepted: a net weird (or one on
+		// the outer flow inside a tunnel).
+		ip.d.RaiseFrom(p, "ip_hdr_len_zero", "", packet.LayerIP.Name())
 		if !ip.cfg.IgnoreChecksums {
 			return packet.Stop, nil, nil
 		}
@@ -240,9 +242,10 @@ func (ip *IP) decodeIPv6(p *packet.Packet, h *packet.IPHeader, data []byte) {
 	copy(h.Dst[:], data[24:40])
 	h.HdrSrc = h.Src
 
-	var homeAddr, finalDst *[16]byte
-	var home, final [16]byte
-	src, dst := h.Src, h.Dst // for weirds raised while walking
+	// Weirds raised while walking carry the addresses as the chain knows
+	// them at that moment: the home address and the routing header's
+	// final destination replace the fixed header's once seen.
+	cs := chainState{src: h.Src, dst: h.Dst}
 	length := 0
 	remain := len(data)
 	cur := uint8(protoIPv6)
@@ -280,13 +283,15 @@ func (ip *IP) decodeIPv6(p *packet.Packet, h *packet.IPHeader, data []byte) {
 		lastType, nextOfLast = cur, next
 		switch cur {
 		case protoRouting:
-			if finalDst != nil {
-				ip.flowWeird(p, &src, &dst, "multiple_routing_headers", "")
+			if cs.haveFinal {
+				ip.flowWeird(p, &cs, "multiple_routing_headers", "")
 			} else {
-				ip.routing(p, hdr[:hlen], &src, &dst, &final, &finalDst)
+				ip.routing(p, hdr[:hlen], &cs)
 			}
 		case protoDstOpts:
-			ip.dstOpts(p, hdr[:hlen], &src, &dst, &home, &homeAddr)
+			ip.dstOpts(p, hdr[:hlen], &cs)
+		}
+		switch cur {
 		case protoFragment:
 			fo := binary.BigEndian.Uint16(hdr[2:])
 			h.IsFragment = true
@@ -308,12 +313,7 @@ func (ip *IP) decodeIPv6(p *packet.Packet, h *packet.IPHeader, data []byte) {
 	h.HdrLen = length
 	h.LastHeader = lastType
 	h.Proto = nextOfLast
-	if homeAddr != nil {
-		h.Src = *homeAddr
-	}
-	if finalDst != nil {
-		h.Dst = *finalDst
-	}
+	h.Src, h.Dst = cs.src, cs.dst
 	h.PayloadLen = int(uint16(int(plen) + 40 - length))
 	if length <= len(data) {
 		h.Header = data[:length]
@@ -328,43 +328,51 @@ func isExtHeader(t uint8) bool {
 	return false
 }
 
-// flowWeird reports a weird about the flow between src and dst at once,
+// chainState is what walking an IPv6 header chain has found so far: the
+// effective addresses (after a home address option or a routing header's
+// final destination) and whether either was seen.
+type chainState struct {
+	src, dst            [16]byte
+	haveHome, haveFinal bool
+}
+
+// flowWeird reports a weird about the flow the chain describes at once,
 // without a source, as Zeek's header-chain code does.
-func (ip *IP) flowWeird(p *packet.Packet, src, dst *[16]byte, name, addl string) {
+func (ip *IP) flowWeird(p *packet.Packet, cs *chainState, name, addl string) {
 	saved := p.IP
-	p.IP.Valid, p.IP.Version, p.IP.Src, p.IP.Dst = true, 6, *src, *dst
+	p.IP.Valid, p.IP.Version, p.IP.Src, p.IP.Dst = true, 6, cs.src, cs.dst
 	ip.d.RaiseFrom(p, name, addl, "")
 	p.IP = saved
 }
 
-func (ip *IP) routing(p *packet.Packet, hdr []byte, src, dst, final *[16]byte, finalDst **[16]byte) {
+func (ip *IP) routing(p *packet.Packet, hdr []byte, cs *chainState) {
 	rtype, segLeft, rlen := hdr[2], hdr[3], hdr[1]
 	switch rtype {
 	case 0:
 		if segLeft > 0 && rlen >= 2 {
 			if rlen%2 == 0 {
-				copy(final[:], hdr[len(hdr)-16:])
-				*finalDst = final
+				copy(cs.dst[:], hdr[len(hdr)-16:])
+				cs.haveFinal = true
 			} else {
-				ip.flowWeird(p, src, dst, "odd_routing0_len", "")
+				ip.flowWeird(p, cs, "odd_routing0_len", "")
 			}
 		}
-		ip.flowWeird(p, src, dst, "routing0_hdr", "")
+		ip.flowWeird(p, cs, "routing0_hdr", "")
 	case 2:
 		if segLeft > 0 {
 			if rlen == 2 {
-				copy(final[:], hdr[len(hdr)-16:])
-				*finalDst = final
+				copy(cs.dst[:], hdr[len(hdr)-16:])
+				cs.haveFinal = true
 			} else {
-				ip.flowWeird(p, src, dst, "bad_routing2_len", "")
+				ip.flowWeird(p, cs, "bad_routing2_len", "")
 			}
 		}
 	default:
-		ip.flowWeird(p, src, dst, "unknown_routing_type", itoa(int(rtype)))
+		ip.flowWeird(p, cs, "unknown_routing_type", itoaIP(int(rtype)))
 	}
 }
 
-func (ip *IP) dstOpts(p *packet.Packet, hdr []byte, src, dst, home *[16]byte, homeAddr **[16]byte) {
+func (ip *IP) dstOpts(p *packet.Packet, hdr []byte, cs *chainState) {
 	opts := hdr[2:]
 	for len(opts) > 0 {
 		t := opts[0]
@@ -373,20 +381,20 @@ func (ip *IP) dstOpts(p *packet.Packet, hdr []byte, src, dst, home *[16]byte, ho
 			continue
 		}
 		if len(opts) < 2 || len(opts) < 2+int(opts[1]) {
-			ip.flowWeird(p, src, dst, "bad_ipv6_dest_opt_len", "")
+			ip.flowWeird(p, cs, "bad_ipv6_dest_opt_len", "")
 			return
 		}
 		olen := int(opts[1])
 		if t == 201 { // Home Address option (Mobile IPv6)
 			if olen == 16 {
-				if *homeAddr != nil {
-					ip.flowWeird(p, src, dst, "multiple_home_addr_opts", "")
+				if cs.haveHome {
+					ip.flowWeird(p, cs, "multiple_home_addr_opts", "")
 				} else {
-					copy(home[:], opts[2:18])
-					*homeAddr = home
+					copy(cs.src[:], opts[2:18])
+					cs.haveHome = true
 				}
 			} else {
-				ip.flowWeird(p, src, dst, "bad_home_addr_len", "")
+				ip.flowWeird(p, cs, "bad_home_addr_len", "")
 			}
 		}
 		opts = opts[2+olen:]
@@ -442,7 +450,7 @@ func mobilityLen(data []byte, h *packet.IPHeader) int {
 	return 0
 }
 
-func itoa(v int) string {
+func itoaIP(v int) string {
 	if v == 0 {
 		return "0"
 	}
