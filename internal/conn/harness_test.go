@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"testing"
 
-	"github.com/heron-nsm/heron/internal/iplayer"
+	"github.com/heron-nsm/heron/internal/layers"
 	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/testutil/pktbuild"
 	"github.com/heron-nsm/heron/internal/zeek"
@@ -52,7 +52,7 @@ func newHarness(t testing.TB, cfg Config) *harness {
 	cfg.Seed = 1
 	h.m = NewManager(cfg, h)
 	h.m.Install(h.dec)
-	h.dec.Set(packet.LayerIP, iplayer.New(h.dec, iplayer.Config{}, nil))
+	h.dec.Set(packet.LayerIP, layers.NewIP(h.dec, layers.IPConfig{}, nil))
 	h.now = zeek.Time(1_000_000_000) * 1_600_000_000
 	return h
 }

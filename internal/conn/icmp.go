@@ -66,6 +66,7 @@ func icmp6Counterpart(typ, code uint8) (uint16, bool) {
 
 // analyzeICMP is the ICMP/ICMPv6 layer (Zeek's ICMPAnalyzer).
 func (m *Manager) analyzeICMP(p *packet.Packet, data []byte) (packet.Key, []byte, error) {
+	m.ts = p.TS
 	if err := checkHeaderTrunc(p, 8, len(data)); err != nil {
 		return 0, nil, err
 	}
@@ -106,7 +107,7 @@ func (m *Manager) analyzeICMP(p *packet.Packet, data []byte) (packet.Key, []byte
 			return packet.Stop, nil, nil
 		}
 	}
-	c.LastTime = m.now
+	c.LastTime = m.ts
 	body := data[8:]
 	length -= 8
 	remaining -= 8

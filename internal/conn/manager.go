@@ -115,7 +115,8 @@ type Manager struct {
 	wheel *wheel
 	due   []timer
 	rng   *rand.Rand
-	now   zeek.Time
+	now   zeek.Time   // network time: the latest packet time seen (timers run on it)
+	ts    zeek.Time   // the current packet's own time (Zeek's current_timestamp)
 	tcps  []*tcpState // pool of TCP state
 
 	// Stats.

@@ -117,6 +117,7 @@ func (m *Manager) ignoreChecksums(p *packet.Packet) bool {
 // analyzeTCP is the TCP layer: find or create the connection, then run the
 // segment through it.
 func (m *Manager) analyzeTCP(p *packet.Packet, data []byte) (packet.Key, []byte, error) {
+	m.ts = p.TS
 	if err := checkHeaderTrunc(p, 20, len(data)); err != nil {
 		return 0, nil, err
 	}
@@ -209,7 +210,7 @@ func (m *Manager) tcpIsReuse(i int32, data []byte) bool {
 		}
 	} else if (t.orig.isActive() || t.resp.isActive()) && t.orig.state != TCPReset && t.resp.state != TCPReset {
 		m.weird(c, "active_connection_reuse", "", "TCP")
-	} else if m.now.Sub(c.LastTime) < m.cfg.TCPConnectionLinger && t.orig.state != TCPReset && t.resp.state != TCPReset {
+	} else if m.ts.Sub(c.LastTime) < m.cfg.TCPConnectionLinger && t.orig.state != TCPReset && t.resp.state != TCPReset {
 		m.weird(c, "premature_connection_reuse", "", "TCP")
 	}
 	return true
@@ -282,7 +283,7 @@ func segmentLen(payloadLen int, flags uint8) int {
 // passed it even if the connection flips on the way, as in Zeek.
 func (m *Manager) tcpProcess(c *Conn, isOrig bool, hdr []byte, length int, payload []byte, remaining int) {
 	t := c.tcp
-	now := m.now
+	now := m.ts
 	flags := hdr[13]
 	baseSeq, ackSeq := be32(hdr[4:]), be32(hdr[8:])
 	ep := t.resp

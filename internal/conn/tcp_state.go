@@ -40,7 +40,7 @@ func (m *Manager) updateInactive(c *Conn, ep, peer *tcpEndpoint, baseSeq, ackSeq
 				ep.setState(c, m, TCPSYNSent)
 			}
 			if m.cfg.TCPAttemptDelay != 0 {
-				m.addTimer(c.self, m.now.Add(m.cfg.TCPAttemptDelay), timerTCPAttempt)
+				m.addTimer(c.self, m.ts.Add(m.cfg.TCPAttemptDelay), timerTCPAttempt)
 			}
 		} else {
 			if ack {

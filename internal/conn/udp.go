@@ -14,6 +14,7 @@ const (
 
 // analyzeUDP is the UDP layer (Zeek's UDPAnalyzer).
 func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte, error) {
+	m.ts = p.TS
 	if err := checkHeaderTrunc(p, 8, len(data)); err != nil {
 		return 0, nil, err
 	}
@@ -70,7 +71,7 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		m.weird(c, "UDP_datagram_length_mismatch", strconv.Itoa(ulen)+" != "+strconv.Itoa(length), "UDP")
 	}
 	ulen -= 8
-	c.LastTime = m.now
+	c.LastTime = m.ts
 	if isOrig {
 		c.checkHistory(histOrigDataPkt, 'D')
 		c.reqLen = addLen(c.reqLen, ulen)
@@ -92,6 +93,7 @@ func addLen(cur int64, n int) int64 {
 // analyzeUnknownIP tracks flows of IP protocols Heron has no analyzer for
 // (Zeek's Unknown_IP_Transport): ports are zero.
 func (m *Manager) analyzeUnknownIP(p *packet.Packet, data []byte) (packet.Key, []byte, error) {
+	m.ts = p.TS
 	k, _ := MakeKey(&p.IP.Src, &p.IP.Dst, 0, 0, p.IP.Proto, false)
 	m.setVLANKey(&k, p)
 	i := m.lookup(&k)
@@ -101,7 +103,7 @@ func (m *Manager) analyzeUnknownIP(p *packet.Packet, data []byte) (packet.Key, [
 	}
 	c := &m.conns[i]
 	isOrig := p.IP.Src == c.OrigAddr
-	c.LastTime = m.now
+	c.LastTime = m.ts
 	if isOrig {
 		c.OrigPkts++
 		c.OrigIPBytes += uint64(p.IP.TotalLen)
