@@ -1,0 +1,172 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heron-nsm/heron/internal/node"
+	"github.com/heron-nsm/heron/internal/options"
+	"github.com/heron-nsm/heron/internal/scripts"
+	"github.com/heron-nsm/heron/internal/site"
+)
+
+const version = "0.1.0-dev"
+
+func zeekCommit() string {
+	c := scripts.ZeekCommit()
+	if len(c) > 12 {
+		c = c[:12]
+	}
+	return "zeek@" + c
+}
+
+// configure turns the invocation into a node configuration. Errors are
+// one line each, for the user.
+func (inv *invocation) configure(stderr io.Writer) (node.Config, error) {
+	cfg := node.DefaultConfig()
+	loaded, err := scripts.Load(inv.bare, inv.scripts)
+	if err != nil {
+		return cfg, err
+	}
+	if un := loaded.Unimplemented(); len(un) > 0 {
+		fmt.Fprintf(stderr, "heron: warning: accepted but not implemented yet (ignored): %s\n", strings.Join(un, ", "))
+	}
+	cfg.Loaded = node.FeaturesOf(loaded)
+
+	reg := options.NewRegistry()
+	cfg.Options(reg)
+	if inv.logDir != "" {
+		cfg.Log.LogDir = inv.logDir
+	}
+	if inv.networks != "" {
+		f, err := os.Open(inv.networks)
+		if err != nil {
+			return cfg, fmt.Errorf("--networks: %w", err)
+		}
+		nets, err := site.ParseNetworksCfg(f, inv.networks)
+		f.Close()
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Site.LocalNets = nets
+	}
+	for _, a := range inv.assigns {
+		if err := reg.Apply(a); err != nil {
+			return cfg, err
+		}
+	}
+	if inv.noChecksums {
+		cfg.IgnoreChecksums = true
+	}
+	seed := inv.seed
+	if seed == "" {
+		seed = os.Getenv("HERON_SEED")
+	}
+	if seed != "" {
+		n, err := strconv.ParseUint(seed, 0, 64)
+		if err != nil || n == 0 {
+			return cfg, fmt.Errorf("seed %q: use a positive integer (--seed N or HERON_SEED=N)", seed)
+		}
+		cfg.Conn.Seed = n
+	}
+	return cfg, nil
+}
+
+// execute runs the node and returns the exit status.
+func (inv *invocation) execute(stdout, stderr io.Writer) int {
+	if inv.read == "" {
+		fmt.Fprintln(stderr, "heron: nothing to do: give a trace with -r FILE (heron --help for more)")
+		return 2
+	}
+	cfg, err := inv.configure(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "heron: %v\n", err)
+		return 1
+	}
+	cfg.Trace = inv.read
+	var prog *progress
+	if inv.progress == "always" || (inv.progress == "auto" && isTerminal(os.Stderr)) {
+		prog = newProgress(stderr)
+		cfg.Progress = prog.report
+	}
+	res, err := node.Run(cfg)
+	if prog != nil {
+		prog.finish(res.Packets, res.Bytes)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "heron: %v\n", err)
+		return 1
+	}
+	if res.Truncated != nil {
+		var te interface{ Unwrap() error }
+		_ = errors.As(res.Truncated, &te)
+		fmt.Fprintf(stderr, "heron: %v; analysed the %d packets before it\n", res.Truncated, res.Packets)
+	}
+	return 0
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progress prints a status line on a terminal, at most a few times a second.
+type progress struct {
+	w     io.Writer
+	start time.Time
+	last  time.Time
+	shown bool
+}
+
+func newProgress(w io.Writer) *progress {
+	now := time.Now()
+	return &progress{w: w, start: now, last: now}
+}
+
+func (p *progress) report(packets, bytes uint64, done, total int64) {
+	now := time.Now()
+	if now.Sub(p.last) < 250*time.Millisecond {
+		return
+	}
+	p.last = now
+	el := now.Sub(p.start).Seconds()
+	line := fmt.Sprintf("%d packets, %s, %.0f packets/s", packets, humanBytes(bytes), float64(packets)/el)
+	if total > 0 {
+		line += fmt.Sprintf(", %d%% of file", done*100/total)
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+	p.shown = true
+}
+
+func (p *progress) finish(packets, bytes uint64) {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
+func humanBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+func listOptions(w io.Writer) {
+	cfg := node.DefaultConfig()
+	reg := options.NewRegistry()
+	cfg.Options(reg)
+	for _, o := range reg.List() {
+		fmt.Fprintf(w, "%s: %s = %s\n    %s\n", o.Name, o.Type, o.Default, o.Doc)
+	}
+}

@@ -1,0 +1,34 @@
+// Command heron is Heron's node: with -r it reads a packet trace and writes
+// Zeek's logs for it, as `zeek -r` does. See `heron --help`.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	inv, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "heron: %v\n", err)
+		return 2
+	}
+	switch {
+	case inv.help:
+		fmt.Fprint(stdout, usage)
+		return 0
+	case inv.version:
+		fmt.Fprintf(stdout, "heron %s (Zeek scripts from %s)\n", version, zeekCommit())
+		return 0
+	case inv.helpOptions:
+		listOptions(stdout)
+		return 0
+	}
+	return inv.execute(stdout, stderr)
+}

@@ -1,0 +1,34 @@
+package main
+
+const usage = `usage: heron [options] [script ...] [ID=VALUE ...]
+
+Heron reads network traffic and writes the same logs as Zeek.
+
+  heron -r trace.pcap                       everything under Zeek's base/ (as zeek -r)
+  heron -b -r trace.pcap base/protocols/conn   only the named scripts (as zeek -b)
+
+Options:
+  -r, --readfile FILE   read packets from a pcap or pcapng file (gzip allowed)
+  -b, --bare-mode       load only the named scripts and their dependencies
+  -C, --no-checksums    ignore IP, TCP, UDP and ICMP checksums
+      --logdir DIR      write logs to DIR (default: the working directory);
+                        a Log::default_logdir=DIR argument overrides it
+      --networks FILE   local networks in networks.cfg format (CIDR [comment])
+                        for local_orig/local_resp; replaces Site::local_nets
+      --seed N          make uids deterministic (also HERON_SEED=N)
+      --progress WHEN   progress on stderr: auto (on a terminal), always, never
+  -h, --help            show this help
+      --help-options    list the Zeek options ID=VALUE can set
+  -v, --version         show the version
+
+Scripts are Zeek script names in any form Zeek accepts (base/protocols/conn,
+protocols/conn/vlan-logging, policy/frameworks/conn_key/vlan_fivetuple.zeek).
+A Zeek script Heron does not implement yet is accepted with a warning.
+
+ID=VALUE sets an option as Zeek's command-line redefs do, e.g.
+LogAscii::use_json=T, Log::default_logdir=/tmp/logs, 'Site::local_nets={10.0.0.0/8}',
+ID+=VALUE adds to a set.
+
+Exit status: 0 on success (also for a truncated trace, which is reported),
+1 when the input or configuration is unusable, 2 for command-line misuse.
+`

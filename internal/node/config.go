@@ -1,0 +1,121 @@
+package node
+
+import (
+	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/frameworks/weird"
+	"github.com/heron-nsm/heron/internal/logging"
+	"github.com/heron-nsm/heron/internal/options"
+	"github.com/heron-nsm/heron/internal/site"
+	"github.com/heron-nsm/heron/internal/zeek"
+)
+
+// Config is everything a standalone node needs.
+type Config struct {
+	// Trace is the file to read (-r).
+	Trace string
+	// Loaded tells which Zeek scripts are in effect (what runs).
+	Loaded Features
+
+	Conn  conn.Config
+	Site  site.Config
+	Weird weird.Config
+	Log   logging.Config
+
+	// IgnoreChecksums is Zeek's ignore_checksums (-C).
+	IgnoreChecksums bool
+	// IgnoreChecksumsNets is ignore_checksums_nets.
+	IgnoreChecksumsNets []zeek.Subnet
+	// FragTimeout is frag_timeout.
+	FragTimeout zeek.Interval
+	// MaxPacketAnalyzerDepth is PacketAnalyzer::max_depth.
+	MaxPacketAnalyzerDepth uint64
+
+	// Progress, when set, receives progress reports while reading.
+	Progress ProgressFunc
+}
+
+// Features says which parts of Zeek's behaviour the loaded scripts switch
+// on. cmd/heron derives it from the script names given.
+type Features struct {
+	ConnLog      bool     // base/protocols/conn
+	WeirdLog     bool     // base/frameworks/notice/weird
+	Site         bool     // base/utils/site
+	VLANConnKey  bool     // policy/frameworks/conn_key/vlan_fivetuple
+	ConnExts     []string // conn.log extensions in load order (vlan-logging, mac-logging, …)
+	CommunityID  bool     // policy/protocols/conn/community-id-logging
+	LikelyServer []zeek.Port
+}
+
+// DefaultConfig returns Zeek's defaults.
+func DefaultConfig() Config {
+	return Config{
+		Conn:                   conn.DefaultConfig(),
+		Site:                   site.DefaultConfig(),
+		Weird:                  weird.DefaultConfig(),
+		Log:                    logging.DefaultConfig(),
+		FragTimeout:            5 * zeek.Minute,
+		MaxPacketAnalyzerDepth: 25,
+	}
+}
+
+// Options registers the Zeek options that set fields of c. The registry
+// is what `ID=VALUE` arguments are applied to.
+func (c *Config) Options(r *options.Registry) {
+	reg := func(name string, v options.Value, doc string) { r.Register(name, v, doc) }
+
+	// Checksums and packet analysis.
+	reg("ignore_checksums", options.BoolValue(&c.IgnoreChecksums), "Ignore IP, TCP, UDP and ICMP checksums (-C).")
+	reg("ignore_checksums_nets", options.SetSubnetValue(&c.IgnoreChecksumsNets), "Ignore checksums of packets from these source networks.")
+	reg("frag_timeout", options.IntervalValue(&c.FragTimeout), "How long to hold IP fragments for reassembly (0: forever).")
+	reg("PacketAnalyzer::max_depth", options.CountValue(&c.MaxPacketAnalyzerDepth), "Longest chain of packet analyzers before max_packet_analyzer_depth_exceeded (0: no limit).")
+
+	// Connection tracking (init-bare.zeek).
+	cc := &c.Conn
+	iv := func(name string, p *zeek.Interval, doc string) { reg(name, options.IntervalValue(p), doc) }
+	iv("tcp_SYN_timeout", &cc.TCPSYNTimeout, "First check of a new TCP connection for expiry.")
+	iv("tcp_session_timer", &cc.TCPSessionTimer, "Interval of later expiry checks of TCP connections.")
+	iv("tcp_connection_linger", &cc.TCPConnectionLinger, "Quiet time after a close before a TCP connection expires.")
+	iv("tcp_attempt_delay", &cc.TCPAttemptDelay, "Wait for a SYN-ACK before a connection attempt is given up.")
+	iv("tcp_close_delay", &cc.TCPCloseDelay, "Time a fully closed TCP connection is kept.")
+	iv("tcp_reset_delay", &cc.TCPResetDelay, "Time a reset TCP connection is kept.")
+	iv("tcp_partial_close_delay", &cc.TCPPartialCloseDelay, "Time a half-closed TCP connection is kept.")
+	iv("tcp_inactivity_timeout", &cc.TCPInactivityTimeout, "Idle time after which an established TCP connection expires.")
+	iv("udp_inactivity_timeout", &cc.UDPInactivityTimeout, "Idle time after which a UDP flow (or TCP handshake) expires.")
+	iv("icmp_inactivity_timeout", &cc.ICMPInactivityTimeout, "Idle time after which an ICMP flow expires.")
+	iv("unknown_ip_inactivity_timeout", &cc.UnknownIPInactivity, "Idle time after which a flow of another IP protocol expires.")
+	reg("partial_connection_ok", options.BoolValue(&cc.PartialConnectionOK), "Track TCP connections first seen without a SYN.")
+	reg("tcp_SYN_ack_ok", options.BoolValue(&cc.TCPSYNAckOK), "Track TCP connections first seen with a SYN-ACK.")
+	reg("tcp_storm_thresh", options.CountValue(&cc.TCPStormThresh), "FINs or RSTs in a row before FIN_storm/RST_storm.")
+	iv("tcp_storm_interarrival_thresh", &cc.TCPStormInterarrivalThresh, "Maximum gap between packets of a FIN/RST storm.")
+	reg("tcp_max_initial_window", options.CountValue(&cc.TCPMaxInitialWindow), "Unacknowledged bytes after which a sender's data is no longer kept.")
+	reg("tcp_max_above_hole_without_any_acks", options.CountValue(&cc.TCPMaxAboveHoleWithoutAnyAcks), "Bytes above a hole, with no acks at all, before reassembly gives up.")
+	reg("tcp_excessive_data_without_further_acks", options.CountValue(&cc.TCPExcessiveDataWithoutFurtherAcks), "Buffered bytes without new acks before reassembly gives up.")
+	reg("report_gaps_for_partial", options.BoolValue(&cc.ReportGapsForPartial), "Count content gaps of partial connections too.")
+	reg("detect_filtered_trace", options.BoolValue(&cc.DetectFilteredTrace), "Assume SYN/FIN/RST-filtered traces and skip their gaps.")
+
+	// Weird sampling (base/frameworks/notice/weird.zeek and init-bare).
+	w := &c.Weird
+	reg("Weird::sampling_threshold", options.CountValue(&w.SamplingThreshold), "Weirds of one name reported in full before sampling starts.")
+	reg("Weird::sampling_rate", options.CountValue(&w.SamplingRate), "After the threshold, report one in this many (0: none).")
+	iv("Weird::sampling_duration", &w.SamplingDuration, "Time after which sampling state is reset.")
+
+	// Site.
+	s := &c.Site
+	reg("Site::local_nets", options.SetSubnetValue(&s.LocalNets), "Networks considered local (local_orig/local_resp).")
+	reg("Site::private_address_space", options.SetSubnetValue(&s.PrivateAddressSpace), "Private address space.")
+	reg("Site::private_address_space_is_local", options.BoolValue(&s.PrivateAddressSpaceIsLocal), "Count the private address space as local.")
+
+	// Logging.
+	l := &c.Log
+	reg("Log::default_logdir", options.StringValue(&l.LogDir), "Directory for log files.")
+	reg("LogAscii::use_json", options.BoolValue(&l.UseJSON), "Write JSON lines instead of Zeek's tab-separated format.")
+	reg("LogAscii::separator", options.StringValue(&l.Separator), "Field separator.")
+	reg("LogAscii::set_separator", options.StringValue(&l.SetSeparator), "Separator of set and vector elements.")
+	reg("LogAscii::empty_field", options.StringValue(&l.EmptyField), "Mark for empty fields.")
+	reg("LogAscii::unset_field", options.StringValue(&l.UnsetField), "Mark for unset fields.")
+	reg("LogAscii::include_meta", options.BoolValue(&l.IncludeMeta), "Write the #-header and #close lines.")
+	reg("LogAscii::json_include_unset_fields", options.BoolValue(&l.JSONIncludeUnsetFields), "Write unset fields as null in JSON.")
+	reg("LogAscii::enable_utf_8", options.BoolValue(&l.EnableUTF8), "Keep valid UTF-8 unescaped.")
+	reg("LogAscii::output_to_stdout", options.BoolValue(&l.OutputToStdout), "Write every log to standard output.")
+	reg("Log::default_scope_sep", options.StringValue(&l.ScopeSep), "Separator of nested field names.")
+}

@@ -1,0 +1,61 @@
+package node
+
+import (
+	"github.com/heron-nsm/heron/internal/scripts"
+)
+
+// Script names whose behaviour Heron implements, and what they stand for.
+var implemented = []struct{ name, what string }{
+	{"base/init-bare", "core options and types"},
+	{"base/init-default", "default script set"},
+	{"base/init-frameworks-and-bifs", "framework setup"},
+	{"base/packet-protocols", "packet decoding"},
+	{"base/frameworks/logging", "logging framework"},
+	{"base/frameworks/notice/weird", "weird.log"},
+	{"base/utils/site", "Site::local_nets"},
+	{"base/protocols/conn", "conn.log"},
+	{"policy/protocols/conn/vlan-logging", "conn.log vlan, inner_vlan"},
+	{"policy/protocols/conn/mac-logging", "conn.log orig_l2_addr, resp_l2_addr"},
+	{"policy/protocols/conn/pppoe-session-id-logging", "conn.log pppoe_session_id"},
+	{"policy/protocols/conn/community-id-logging", "conn.log community_id"},
+	{"policy/frameworks/conn_key/vlan_fivetuple", "VLAN-aware connection keys"},
+}
+
+func init() {
+	for _, s := range implemented {
+		scripts.Implement(s.name, s.what)
+	}
+}
+
+// connExts maps the scripts that extend conn.log (or conn_id) to the
+// extension names of the log record types.
+var connExts = []struct{ script, ext string }{
+	{"policy/frameworks/conn_key/vlan_fivetuple", "vlan_fivetuple"},
+	{"policy/protocols/conn/vlan-logging", "vlan-logging"},
+	{"policy/protocols/conn/mac-logging", "mac-logging"},
+	{"policy/protocols/conn/pppoe-session-id-logging", "pppoe-session-id-logging"},
+	{"policy/protocols/conn/community-id-logging", "community-id-logging"},
+}
+
+// FeaturesOf derives the node's features from the loaded scripts.
+func FeaturesOf(s *scripts.Set) Features {
+	f := Features{
+		ConnLog:     s.Has("base/protocols/conn"),
+		WeirdLog:    s.Has("base/frameworks/notice/weird"),
+		Site:        s.Has("base/utils/site"),
+		VLANConnKey: s.Has("policy/frameworks/conn_key/vlan_fivetuple"),
+		CommunityID: s.Has("policy/protocols/conn/community-id-logging"),
+		// likely_server_ports as the loaded scripts' analyzer
+		// registrations fill it at zeek_init.
+		LikelyServer: s.LikelyServerPorts(),
+	}
+	// Extensions in load order.
+	for _, name := range s.Order() {
+		for _, e := range connExts {
+			if name == e.script {
+				f.ConnExts = append(f.ConnExts, e.ext)
+			}
+		}
+	}
+	return f
+}

@@ -1,0 +1,268 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+
+	"github.com/heron-nsm/heron/internal/communityid"
+	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/frameworks/weird"
+	"github.com/heron-nsm/heron/internal/layers"
+	"github.com/heron-nsm/heron/internal/logging"
+	"github.com/heron-nsm/heron/internal/packet"
+	"github.com/heron-nsm/heron/internal/pktsrc"
+	"github.com/heron-nsm/heron/internal/pktsrc/pcapfile"
+	"github.com/heron-nsm/heron/internal/reassembly/ipfrag"
+	"github.com/heron-nsm/heron/internal/site"
+	"github.com/heron-nsm/heron/internal/zeek"
+)
+
+// ProgressFunc receives progress while a trace is read: packets and bytes
+// so far, and the position in the file (total 0 when unknown).
+type ProgressFunc func(packets, bytes uint64, done, total int64)
+
+// Result summarizes a run.
+type Result struct {
+	Packets     uint64
+	Bytes       uint64
+	Connections uint64
+	// Truncated is set when the trace ended inside a record.
+	Truncated error
+}
+
+// Run reads cfg.Trace to the end and writes the logs.
+func Run(cfg Config) (Result, error) {
+	src, err := pcapfile.Open(cfg.Trace)
+	if err != nil {
+		return Result{}, err
+	}
+	defer src.Close()
+	return RunSource(cfg, src)
+}
+
+// pipeline is one analysis thread: decoders, connections, weirds.
+type pipeline struct {
+	cfg     *Config
+	dec     *packet.Decoder
+	conns   *conn.Manager
+	weirds  *weird.Reporter
+	site    *site.Site
+	connLog *logging.Stream[conn.Info]
+	now     zeek.Time
+	ignore  site.NetSet
+	rec     conn.Info
+	frags   *ipfrag.Reassembler
+	logs    *logging.Manager
+	pkt     packet.Packet
+	cidBuf  []byte
+}
+
+// RunSource runs the standalone node over any packet source.
+func RunSource(cfg Config, src pktsrc.Source) (res Result, err error) {
+	p, err := newPipeline(cfg)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if cerr := p.close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	var f pktsrc.Frame
+	prog, _ := src.(pktsrc.Progress)
+	for {
+		err := src.Next(&f)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if errors.Is(err, pktsrc.ErrTruncated) {
+				res.Truncated = err
+				break
+			}
+			return res, err
+		}
+		res.Packets++
+		res.Bytes += uint64(len(f.Data))
+		p.packet(&f)
+		if cfg.Progress != nil && res.Packets&0xffff == 0 {
+			var done, total int64
+			if prog != nil {
+				done, total = prog.Position()
+			}
+			cfg.Progress(res.Packets, res.Bytes, done, total)
+		}
+	}
+	p.conns.Flush()
+	res.Connections = p.conns.Created
+	return res, nil
+}
+
+// newPipeline builds the logging streams, decoders and connection tracker.
+func newPipeline(cfg Config) (*pipeline, error) {
+	lcfg := cfg.Log
+	lcfg.Extensions = append(append([]string(nil), lcfg.Extensions...), cfg.Loaded.ConnExts...)
+	lm, err := logging.NewManager(lcfg)
+	if err != nil {
+		return nil, err
+	}
+	// Zeek's network time starts at 1 s: its timer manager reports time 1
+	// before the first packet, and network time never goes back.
+	p := &pipeline{cfg: &cfg, logs: lm, now: zeek.Time(zeek.Second)}
+	if cfg.Loaded.ConnLog {
+		if p.connLog, err = logging.NewStream[conn.Info](lm, "conn"); err != nil {
+			lm.Close()
+			return nil, err
+		}
+	}
+	var weirdLog *logging.Stream[weird.Info]
+	if cfg.Loaded.WeirdLog {
+		if weirdLog, err = logging.NewStream[weird.Info](lm, "weird"); err != nil {
+			lm.Close()
+			return nil, err
+		}
+	}
+	if cfg.Loaded.Site {
+		p.site = site.New(cfg.Site)
+	}
+	p.ignore = site.NewNetSet(cfg.IgnoreChecksumsNets)
+
+	var writeWeird func(*weird.Info)
+	if weirdLog != nil {
+		writeWeird = func(w *weird.Info) { _ = weirdLog.Write(w) }
+	}
+	p.weirds = weird.New(cfg.Weird, writeWeird, nil)
+
+	table, err := packet.Compile(packet.Wiring(), packet.Defaults())
+	if err != nil {
+		lm.Close()
+		return nil, err
+	}
+	p.dec = packet.NewDecoder(table, p)
+	p.dec.MaxDepth = int(cfg.MaxPacketAnalyzerDepth)
+	layers.Install(p.dec)
+
+	ccfg := cfg.Conn
+	ccfg.IgnoreChecksums = cfg.IgnoreChecksums
+	ccfg.VLANKey = cfg.Loaded.VLANConnKey
+	if !p.ignore.IsEmpty() {
+		ccfg.IgnoreChecksumsFor = p.ignoreFor
+	}
+	ccfg.LikelyServerPort = likelyServerPorts(cfg.Loaded.LikelyServer)
+	ccfg.WeirdSamplingThreshold = cfg.Weird.SamplingThreshold
+	ccfg.WeirdSamplingRate = cfg.Weird.SamplingRate
+	ccfg.WeirdSamplingDuration = cfg.Weird.SamplingDuration
+	p.conns = conn.NewManager(ccfg, p)
+	p.conns.Install(p.dec)
+
+	ipcfg := layers.IPConfig{IgnoreChecksums: cfg.IgnoreChecksums}
+	if !p.ignore.IsEmpty() {
+		ipcfg.IgnoreChecksumsFor = p.ignoreFor
+	}
+	fcfg := ipfrag.DefaultConfig()
+	fcfg.Timeout = cfg.FragTimeout
+	p.frags = ipfrag.New(fcfg)
+	p.frags.Weird = p.fragWeird
+	p.dec.Set(packet.LayerIP, layers.NewIP(p.dec, ipcfg, p.frags))
+	return p, nil
+}
+
+// packet runs one captured frame through the pipeline. It allocates
+// nothing on the common path.
+func (p *pipeline) packet(f *pktsrc.Frame) {
+	if len(f.Data) == 0 || f.WireLen == 0 {
+		// libpcap hands Zeek such records; Zeek drops them.
+		p.weirds.Net(p.now, "empty_pcap_header", "", "")
+		return
+	}
+	pkt := &p.pkt
+	pkt.Reset()
+	// Zeek reads traces with libpcap's microsecond precision.
+	ts := f.TS - f.TS%zeek.Time(zeek.Microsecond)
+	if f.TS < 0 && f.TS%zeek.Time(zeek.Microsecond) != 0 {
+		ts -= zeek.Time(zeek.Microsecond)
+	}
+	pkt.TS, pkt.Data, pkt.WireLen, pkt.LinkType = ts, f.Data, f.WireLen, f.LinkType
+	if ts > p.now {
+		p.now = ts
+	}
+	p.conns.Advance(p.now)
+	p.frags.Expire(p.now)
+	p.dec.Decode(pkt)
+}
+
+// close ends every connection and closes the logs.
+func (p *pipeline) close() error {
+	return p.logs.Close()
+}
+
+func (p *pipeline) ignoreFor(src [16]byte, version uint8) bool {
+	return p.ignore.Contains(packet.AddrFrom16(src, version))
+}
+
+func likelyServerPorts(ports []zeek.Port) func(uint16, zeek.Proto) bool {
+	var set [4][65536 / 64]uint64
+	for _, pt := range ports {
+		if int(pt.Proto) < len(set) {
+			set[pt.Proto][pt.Num/64] |= 1 << (pt.Num % 64)
+		}
+	}
+	return func(port uint16, proto zeek.Proto) bool {
+		return int(proto) < len(set) && set[proto][port/64]&(1<<(port%64)) != 0
+	}
+}
+
+// ConnDone writes a finished connection to conn.log.
+func (p *pipeline) ConnDone(c *conn.Conn) {
+	if p.connLog == nil {
+		return
+	}
+	var s conn.Site
+	if p.site != nil {
+		s = siteAdapter{p.site}
+	}
+	c.FillInfo(&p.rec, s, p.cfg.Loaded.VLANConnKey)
+	if p.cfg.Loaded.CommunityID {
+		p.cidBuf = communityid.Append(p.cidBuf[:0], 0, c.IPProto, p.rec.ID.OrigH, p.rec.ID.RespH,
+			p.rec.ID.OrigP.Num, p.rec.ID.RespP.Num, true)
+		p.rec.CommunityID = zeek.Some(string(p.cidBuf))
+	}
+	_ = p.connLog.Write(&p.rec)
+}
+
+// ConnWeird passes a connection weird to the weird framework.
+func (p *pipeline) ConnWeird(now zeek.Time, c *conn.Conn, name, addl, source string) {
+	p.weirds.Conn(now, c.UIDString(), c.ID(p.cfg.Loaded.VLANConnKey), name, addl, source)
+}
+
+// GlobalWeird applies the global weird lists.
+func (p *pipeline) GlobalWeird(name string) conn.WeirdVerdict {
+	return p.weirds.GlobalVerdict(p.now, name)
+}
+
+// PacketWeird turns a decoder weird into a flow or net weird, as Zeek's
+// session manager does ("_in_tunnel" inside tunnels).
+func (p *pipeline) PacketWeird(pkt *packet.Packet, name, addl, source string) {
+	if pkt.TunnelDepth > 0 {
+		name += "_in_tunnel"
+	}
+	if pkt.IP.Valid {
+		p.weirds.Flow(p.now, pkt.IP.SrcAddr(), pkt.IP.DstAddr(), name, addl, source)
+		return
+	}
+	p.weirds.Net(p.now, name, addl, source)
+}
+
+// fragWeird reports a fragment reassembly weird as a flow weird.
+func (p *pipeline) fragWeird(name string, k *ipfrag.Key) {
+	p.weirds.Flow(p.now, k.SrcAddr(), k.DstAddr(), name, "", "")
+}
+
+type siteAdapter struct{ s *site.Site }
+
+func (a siteAdapter) IsLocal(ip netip.Addr) bool { return a.s.IsLocal(ip) }
+func (a siteAdapter) HaveLocalNets() bool        { return a.s.LogsLocality() }
+
+var _ = fmt.Sprintf
