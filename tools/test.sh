@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# tools/test.sh — Heron's test command (README, and what CI runs).
+#
+# On a fresh Debian machine it first installs what the tests use (as root,
+# with apt-get), then checks formatting, vets, runs staticcheck, builds
+# without cgo, and runs every test. Tests that need ../shared (the Zeek
+# corpus and zeek-parity) skip with a message when it is absent.
+#
+#   tools/test.sh           everything
+#   tools/test.sh -short    skip the long corpus runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages the tests use: tcpdump (reference reader for traces),
+# python3 (zeek-parity), git.
+pkgs=(tcpdump python3 git)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "== installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "== note: ${missing[*]} not installed (run as root to install); tests needing them skip"
+  fi
+fi
+
+export GOFLAGS=${GOFLAGS:-}
+gobin=$(go env GOPATH)/bin
+if [ ! -x "$gobin/staticcheck" ]; then
+  echo "== installing staticcheck"
+  go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l cmd internal tools)
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+echo "== go vet"
+go vet ./...
+echo "== staticcheck"
+"$gobin/staticcheck" ./...
+echo "== build without cgo"
+CGO_ENABLED=0 go build ./...
+echo "== go test"
+go test -count=1 -timeout 30m "$@" ./...
+echo "== all tests passed"
