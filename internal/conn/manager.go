@@ -73,9 +73,9 @@ func DefaultConfig() Config {
 		TCPMaxInitialWindow:                16384,
 		TCPMaxAboveHoleWithoutAnyAcks:      16384,
 		TCPExcessiveDataWithoutFurtherAcks: 10 * 1024 * 1024,
-		WeirdSamplingThreshold:             1000,
+		WeirdSamplingThreshold:             25,
 		WeirdSamplingRate:                  1000,
-		WeirdSamplingDuration:              15 * zeek.Minute,
+		WeirdSamplingDuration:              10 * zeek.Minute,
 	}
 }
 

@@ -52,9 +52,9 @@ type HostWeird struct {
 // DefaultConfig returns Zeek's defaults.
 func DefaultConfig() Config {
 	return Config{
-		SamplingThreshold: 1000,
+		SamplingThreshold: 25,
 		SamplingRate:      1000,
-		SamplingDuration:  15 * zeek.Minute,
+		SamplingDuration:  10 * zeek.Minute,
 		Actions:           DefaultActions(),
 		DoNotIgnoreRepeats: map[string]bool{
 			"bad_IP_checksum": true, "bad_TCP_checksum": true,
