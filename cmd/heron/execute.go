@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -102,9 +101,11 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "heron: %v\n", err)
 		return 1
 	}
+	if res.Bugs > 0 {
+		fmt.Fprintf(stderr, "heron: internal error on %d packets (a bug in heron; please report it with this message): %s\n", res.Bugs, res.FirstBug)
+		return 3
+	}
 	if res.Truncated != nil {
-		var te interface{ Unwrap() error }
-		_ = errors.As(res.Truncated, &te)
 		fmt.Fprintf(stderr, "heron: %v; analysed the %d packets before it\n", res.Truncated, res.Packets)
 	}
 	return 0

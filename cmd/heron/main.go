@@ -1,5 +1,3 @@
-// Command heron is Heron's node: with -r it reads a packet trace and writes
-// Zeek's logs for it, as `zeek -r` does. See `heron --help`.
 package main
 
 import (

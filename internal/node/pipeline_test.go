@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
+	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/pktsrc"
 	"github.com/heron-nsm/heron/internal/pktsrc/pcapfile"
 	"github.com/heron-nsm/heron/internal/testutil/pktbuild"
@@ -168,5 +170,30 @@ func BenchmarkReadDecodeLookup(b *testing.B) {
 			continue
 		}
 		p.packet(&f)
+	}
+}
+
+// TestPacketLoopRecovers checks that a panic while processing one packet is
+// counted as a bug and the loop goes on with the next packet.
+func TestPacketLoopRecovers(t *testing.T) {
+	p, err := newPipeline(quietConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	p.dec.Set(packet.LayerUDP, packet.AnalyzerFunc(func(*packet.Packet, []byte) (packet.Key, []byte, error) {
+		panic("boom")
+	}))
+	ts := zeek.Time(1_700_000_000_000_000_000)
+	for _, b := range [][]byte{udpFrame(true, []byte("a")), tcpFrame(true, pktbuild.SYN, 1, 0, nil), udpFrame(false, []byte("b"))} {
+		ts += zeek.Time(zeek.Millisecond)
+		f := pktsrc.Frame{TS: ts, Data: b, WireLen: uint32(len(b)), LinkType: 1}
+		p.packet(&f)
+	}
+	if p.bugs != 2 || !strings.Contains(p.firstBug, "boom") {
+		t.Fatalf("bugs %d, first %q; want 2 and the panic value", p.bugs, p.firstBug)
+	}
+	if p.conns.Len() != 1 {
+		t.Fatalf("%d connections, want the TCP one", p.conns.Len())
 	}
 }

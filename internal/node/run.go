@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"runtime/debug"
 
 	"github.com/heron-nsm/heron/internal/communityid"
 	"github.com/heron-nsm/heron/internal/conn"
@@ -30,6 +31,11 @@ type Result struct {
 	Connections uint64
 	// Truncated is set when the trace ended inside a record.
 	Truncated error
+	// Bugs counts packets whose processing panicked (a bug in Heron): the
+	// packet loop recovers, counts and goes on. FirstBug describes the
+	// first, with its stack.
+	Bugs     uint64
+	FirstBug string
 }
 
 // Run reads cfg.Trace to the end and writes the logs.
@@ -44,19 +50,21 @@ func Run(cfg Config) (Result, error) {
 
 // pipeline is one analysis thread: decoders, connections, weirds.
 type pipeline struct {
-	cfg     *Config
-	dec     *packet.Decoder
-	conns   *conn.Manager
-	weirds  *weird.Reporter
-	site    *site.Site
-	connLog *logging.Stream[conn.Info]
-	now     zeek.Time
-	ignore  site.NetSet
-	rec     conn.Info
-	frags   *ipfrag.Reassembler
-	logs    *logging.Manager
-	pkt     packet.Packet
-	cidBuf  []byte
+	cfg      *Config
+	dec      *packet.Decoder
+	conns    *conn.Manager
+	weirds   *weird.Reporter
+	site     *site.Site
+	connLog  *logging.Stream[conn.Info]
+	now      zeek.Time
+	ignore   site.NetSet
+	rec      conn.Info
+	frags    *ipfrag.Reassembler
+	logs     *logging.Manager
+	pkt      packet.Packet
+	bugs     uint64
+	firstBug string
+	cidBuf   []byte
 }
 
 // RunSource runs the standalone node over any packet source.
@@ -97,6 +105,7 @@ func RunSource(cfg Config, src pktsrc.Source) (res Result, err error) {
 	}
 	p.conns.Flush()
 	res.Connections = p.conns.Created
+	res.Bugs, res.FirstBug = p.bugs, p.firstBug
 	return res, nil
 }
 
@@ -172,6 +181,7 @@ func newPipeline(cfg Config) (*pipeline, error) {
 // packet runs one captured frame through the pipeline. It allocates
 // nothing on the common path.
 func (p *pipeline) packet(f *pktsrc.Frame) {
+	defer p.recoverPacket()
 	if len(f.Data) == 0 || f.WireLen == 0 {
 		// libpcap hands Zeek such records; Zeek drops them.
 		p.weirds.Net(p.now, "empty_pcap_header", "", "")
@@ -191,6 +201,18 @@ func (p *pipeline) packet(f *pktsrc.Frame) {
 	p.conns.Advance(p.now)
 	p.frags.Expire(p.now)
 	p.dec.Decode(pkt)
+}
+
+// recoverPacket turns a panic while processing one packet into a counted
+// bug, so that one bad code path does not end the run; the caller reports
+// the count and the first stack.
+func (p *pipeline) recoverPacket() {
+	if r := recover(); r != nil {
+		p.bugs++
+		if p.firstBug == "" {
+			p.firstBug = fmt.Sprintf("%v\n%s", r, debug.Stack())
+		}
+	}
 }
 
 // close ends every connection and closes the logs.
@@ -264,5 +286,3 @@ type siteAdapter struct{ s *site.Site }
 
 func (a siteAdapter) IsLocal(ip netip.Addr) bool { return a.s.IsLocal(ip) }
 func (a siteAdapter) HaveLocalNets() bool        { return a.s.LogsLocality() }
-
-var _ = fmt.Sprintf
