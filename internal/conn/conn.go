@@ -112,6 +112,18 @@ func (c *Conn) RespP() zeek.Port { return zeek.Port{Num: c.RespPort, Proto: c.Tr
 // Duration is last-packet time minus first-packet time.
 func (c *Conn) Duration() zeek.Interval { return c.LastTime.Sub(c.StartTime) }
 
+// countPacket is Zeek's ConnSize analyzer: packets and IP-level bytes
+// (the IP header's total length) per direction.
+func (c *Conn) countPacket(isOrig bool, ipTotalLen uint32) {
+	if isOrig {
+		c.OrigPkts++
+		c.OrigIPBytes += uint64(ipTotalLen)
+	} else {
+		c.RespPkts++
+		c.RespIPBytes += uint64(ipTotalLen)
+	}
+}
+
 // addHistory appends a history letter.
 func (c *Conn) addHistory(code byte) {
 	if c.history == nil {

@@ -79,8 +79,7 @@ func (m *Manager) analyzeICMP(p *packet.Packet, data []byte) (packet.Key, []byte
 		rport, oneWay = icmp6Counterpart(typ, code)
 	}
 	sport := uint16(typ)
-	k, _ := MakeKey(&p.IP.Src, &p.IP.Dst, sport, rport, p.IP.Proto, oneWay)
-	m.setVLANKey(&k, p)
+	k := m.keyOf(p, sport, rport, oneWay)
 	i := m.lookup(&k)
 	if i < 0 {
 		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, sport, rport, zeek.ProtoICMP)
@@ -121,13 +120,7 @@ func (m *Manager) analyzeICMP(p *packet.Packet, data []byte) (packet.Key, []byte
 	}
 	// The ConnSize analyzer gets the packet only when it is complete.
 	if remaining >= length {
-		if isOrig {
-			c.OrigPkts++
-			c.OrigIPBytes += uint64(p.IP.TotalLen)
-		} else {
-			c.RespPkts++
-			c.RespIPBytes += uint64(p.IP.TotalLen)
-		}
+		c.countPacket(isOrig, p.IP.TotalLen)
 	}
 	return packet.Stop, nil, nil
 }

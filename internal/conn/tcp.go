@@ -2,6 +2,7 @@ package conn
 
 import (
 	"encoding/binary"
+	"strconv"
 
 	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/zeek"
@@ -97,16 +98,19 @@ func checkHeaderTrunc(p *packet.Packet, minLen, remaining int) error {
 	return nil
 }
 
-func (m *Manager) setVLANKey(k *Key, p *packet.Packet) {
-	if !m.cfg.VLANKey {
-		return
+// keyOf builds the connection key of packet p with the given ports (ICMP
+// types as ports), including the VLAN tags when the VLAN-aware key is on.
+func (m *Manager) keyOf(p *packet.Packet, sport, dport uint16, oneWay bool) Key {
+	k, _ := MakeKey(&p.IP.Src, &p.IP.Dst, sport, dport, p.IP.Proto, oneWay)
+	if m.cfg.VLANKey {
+		if p.HasVLAN {
+			k.VLAN = uint32(p.VLAN)
+		}
+		if p.HasInnerVLAN {
+			k.InnerVLAN = uint32(p.InnerVLAN)
+		}
 	}
-	if p.HasVLAN {
-		k.VLAN = uint32(p.VLAN)
-	}
-	if p.HasInnerVLAN {
-		k.InnerVLAN = uint32(p.InnerVLAN)
-	}
+	return k
 }
 
 func (m *Manager) ignoreChecksums(p *packet.Packet) bool {
@@ -122,8 +126,7 @@ func (m *Manager) analyzeTCP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		return 0, nil, err
 	}
 	sport, dport := be16(data[0:]), be16(data[2:])
-	k, _ := MakeKey(&p.IP.Src, &p.IP.Dst, sport, dport, p.IP.Proto, false)
-	m.setVLANKey(&k, p)
+	k := m.keyOf(p, sport, dport, false)
 	i := m.lookup(&k)
 	if i < 0 {
 		if i = m.newTCP(p, &k, data, sport, dport); i < 0 {
@@ -256,13 +259,7 @@ func (m *Manager) deliverTCP(c *Conn, isOrig bool, p *packet.Packet, data []byte
 		isOrig = !isOrig
 	}
 	// The ConnSize analyzer counts packets and IP bytes.
-	if isOrig {
-		c.OrigPkts++
-		c.OrigIPBytes += uint64(p.IP.TotalLen)
-	} else {
-		c.RespPkts++
-		c.RespIPBytes += uint64(p.IP.TotalLen)
-	}
+	c.countPacket(isOrig, p.IP.TotalLen)
 }
 
 func segmentLen(payloadLen int, flags uint8) int {
@@ -620,7 +617,7 @@ func (m *Manager) initWindow(c *Conn, ep, peer *tcpEndpoint, flags uint8, scale 
 	}
 	if scale > 14 {
 		if !c.weird {
-			m.weird(c, "TCP_scale_range", itoa(scale), "TCP")
+			m.weird(c, "TCP_scale_range", strconv.Itoa(scale), "TCP")
 		}
 		scale = 14
 	}
@@ -665,26 +662,4 @@ func updateLastSeq(ep *tcpEndpoint, lastSeq uint32, flags uint8, length int, c *
 		c.scaledHistory(code, &ep.rxmt)
 	}
 	return delta
-}
-
-func itoa(v int) string {
-	if v == 0 {
-		return "0"
-	}
-	neg := v < 0
-	if neg {
-		v = -v
-	}
-	var b [24]byte
-	i := len(b)
-	for v > 0 {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }

@@ -19,8 +19,7 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		return 0, nil, err
 	}
 	sport, dport := be16(data[0:]), be16(data[2:])
-	k, _ := MakeKey(&p.IP.Src, &p.IP.Dst, sport, dport, p.IP.Proto, false)
-	m.setVLANKey(&k, p)
+	k := m.keyOf(p, sport, dport, false)
 	i := m.lookup(&k)
 	if i < 0 {
 		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, sport, dport, zeek.ProtoUDP)
@@ -41,13 +40,7 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		length = remaining
 	}
 	// The ConnSize analyzer sees the packet before the checksum check.
-	if isOrig {
-		c.OrigPkts++
-		c.OrigIPBytes += uint64(p.IP.TotalLen)
-	} else {
-		c.RespPkts++
-		c.RespIPBytes += uint64(p.IP.TotalLen)
-	}
+	c.countPacket(isOrig, p.IP.TotalLen)
 	if !m.ignoreChecksums(p) && remaining >= length && int(p.WireLen) <= len(p.Data) {
 		sum := be16(data[6:])
 		bad := false
@@ -94,8 +87,7 @@ func addLen(cur int64, n int) int64 {
 // (Zeek's Unknown_IP_Transport): ports are zero.
 func (m *Manager) analyzeUnknownIP(p *packet.Packet, data []byte) (packet.Key, []byte, error) {
 	m.ts = p.TS
-	k, _ := MakeKey(&p.IP.Src, &p.IP.Dst, 0, 0, p.IP.Proto, false)
-	m.setVLANKey(&k, p)
+	k := m.keyOf(p, 0, 0, false)
 	i := m.lookup(&k)
 	if i < 0 {
 		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, 0, 0, zeek.ProtoUnknown)
@@ -104,12 +96,6 @@ func (m *Manager) analyzeUnknownIP(p *packet.Packet, data []byte) (packet.Key, [
 	c := &m.conns[i]
 	isOrig := p.IP.Src == c.OrigAddr
 	c.LastTime = m.ts
-	if isOrig {
-		c.OrigPkts++
-		c.OrigIPBytes += uint64(p.IP.TotalLen)
-	} else {
-		c.RespPkts++
-		c.RespIPBytes += uint64(p.IP.TotalLen)
-	}
+	c.countPacket(isOrig, p.IP.TotalLen)
 	return packet.Stop, nil, nil
 }

@@ -2,6 +2,7 @@ package layers
 
 import (
 	"encoding/binary"
+	"strconv"
 
 	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/zeek"
@@ -368,7 +369,7 @@ func (ip *IP) routing(p *packet.Packet, hdr []byte, cs *chainState) {
 			}
 		}
 	default:
-		ip.flowWeird(p, cs, "unknown_routing_type", itoaIP(int(rtype)))
+		ip.flowWeird(p, cs, "unknown_routing_type", strconv.Itoa(int(rtype)))
 	}
 }
 
@@ -448,18 +449,4 @@ func mobilityLen(data []byte, h *packet.IPHeader) int {
 		off += hlen
 	}
 	return 0
-}
-
-func itoaIP(v int) string {
-	if v == 0 {
-		return "0"
-	}
-	var b [8]byte
-	i := len(b)
-	for v > 0 {
-		i--
-		b[i] = byte('0' + v%10)
-		v /= 10
-	}
-	return string(b[i:])
 }
