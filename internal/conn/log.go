@@ -6,23 +6,11 @@ import (
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
-// ConnID is Zeek's conn_id as logs show it ("id.orig_h", …). Its ctx
-// fields exist only with the VLAN-aware connection key.
-type ConnID struct {
-	OrigH zeek.Addr `zeek:"orig_h"`
-	OrigP zeek.Port `zeek:"orig_p"`
-	RespH zeek.Addr `zeek:"resp_h"`
-	RespP zeek.Port `zeek:"resp_p"`
-	Ctx   ConnCtx   `zeek:"ctx"`
-}
+// ConnID is Zeek's conn_id (see zeek.ConnID).
+type ConnID = zeek.ConnID
 
-// ConnCtx is Zeek's conn_id_ctx: extra key fields of the connection.
-type ConnCtx struct {
-	// VLAN is the outer 802.1Q tag of the connection.
-	VLAN zeek.Opt[int64] `zeek:"vlan,ext=vlan_fivetuple"`
-	// InnerVLAN is the inner tag of Q-in-Q.
-	InnerVLAN zeek.Opt[int64] `zeek:"inner_vlan,ext=vlan_fivetuple"`
-}
+// ConnCtx is Zeek's conn_id_ctx (see zeek.ConnCtx).
+type ConnCtx = zeek.ConnCtx
 
 // Info is a conn.log record (Zeek's Conn::Info), with the fields Zeek's
 // policy scripts add as extensions.

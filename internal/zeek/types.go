@@ -107,3 +107,21 @@ type Opt[T any] struct {
 
 // Some returns a set optional value.
 func Some[T any](v T) Opt[T] { return Opt[T]{V: v, Set: true} }
+
+// ConnID is Zeek's conn_id as logs show it ("id.orig_h", …). Its ctx
+// fields exist only with the VLAN-aware connection key.
+type ConnID struct {
+	OrigH Addr    `zeek:"orig_h"`
+	OrigP Port    `zeek:"orig_p"`
+	RespH Addr    `zeek:"resp_h"`
+	RespP Port    `zeek:"resp_p"`
+	Ctx   ConnCtx `zeek:"ctx"`
+}
+
+// ConnCtx is Zeek's conn_id_ctx: extra key fields of the connection.
+type ConnCtx struct {
+	// VLAN is the outer 802.1Q tag of the connection.
+	VLAN Opt[int64] `zeek:"vlan,ext=vlan_fivetuple"`
+	// InnerVLAN is the inner tag of Q-in-Q.
+	InnerVLAN Opt[int64] `zeek:"inner_vlan,ext=vlan_fivetuple"`
+}
