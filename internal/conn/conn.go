@@ -78,6 +78,9 @@ type Conn struct {
 	active            bool // Zeek's TCP is_active / session is_active
 
 	weirdCounts []weirdCount
+
+	session  Session  // protocol analysis, when any
+	services []string // confirmed protocols (conn.log service)
 }
 
 // scaled is a logarithmic history counter (Zeek's ScaledHistoryEntry).

@@ -84,6 +84,7 @@ func (m *Manager) analyzeICMP(p *packet.Packet, data []byte) (packet.Key, []byte
 	if i < 0 {
 		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, sport, rport, zeek.ProtoICMP)
 		m.setInactivityTimeout(&m.conns[i], m.cfg.ICMPInactivityTimeout)
+		m.startSession(&m.conns[i])
 	}
 	p.Processed = true
 	c := &m.conns[i]
@@ -118,9 +119,13 @@ func (m *Manager) analyzeICMP(p *packet.Packet, data []byte) (packet.Key, []byte
 	if p.IP.Proto == 58 {
 		m.icmp6(c, typ, data, body[:min(length, remaining)])
 	}
-	// The ConnSize analyzer gets the packet only when it is complete.
+	// The ConnSize analyzer and the payload analyzers get the packet only
+	// when it is complete.
 	if remaining >= length {
 		c.countPacket(isOrig, p.IP.TotalLen)
+		if c.session != nil {
+			c.session.DeliverPacket(body[:length], isOrig)
+		}
 	}
 	return packet.Stop, nil, nil
 }

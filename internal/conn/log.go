@@ -2,6 +2,7 @@ package conn
 
 import (
 	"net/netip"
+	"strings"
 
 	"github.com/heron-nsm/heron/internal/zeek"
 )
@@ -247,6 +248,9 @@ func (c *Conn) FillInfo(r *Info, site Site, withCtx bool) {
 	r.RespPkts = zeek.Some(c.RespPkts)
 	r.RespIPBytes = zeek.Some(c.RespIPBytes)
 	r.ConnState = zeek.Some(c.State())
+	if len(c.services) > 0 {
+		r.Service = zeek.Some(strings.ToLower(strings.Join(c.services, ",")))
+	}
 	if len(c.history) > 0 {
 		r.History = zeek.Some(string(c.history))
 	}

@@ -50,6 +50,20 @@ type Config struct {
 
 	// Seed makes connection uids deterministic when non-zero.
 	Seed uint64
+
+	// MaxReassemblyBytes bounds the out-of-order TCP data one thread
+	// buffers (Heron's own bound; Zeek has none). When it is exceeded the
+	// direction adding data skips past what it holds as a content gap,
+	// with the weird reassembly_memory_exceeded. 0: no bound.
+	MaxReassemblyBytes int
+	// MaxReassemblyBlocks bounds the out-of-order blocks one direction of
+	// a connection holds (Heron's own bound), which keeps the cost of
+	// placing a segment small under a flood of tiny segments. 0: no bound.
+	MaxReassemblyBlocks int
+
+	// Analysis creates the sessions that analyse connections' payload;
+	// nil when only connections are tracked.
+	Analysis Analysis
 }
 
 // DefaultConfig returns Zeek's defaults (init-bare.zeek).
@@ -76,6 +90,8 @@ func DefaultConfig() Config {
 		WeirdSamplingThreshold:             25,
 		WeirdSamplingRate:                  1000,
 		WeirdSamplingDuration:              10 * zeek.Minute,
+		MaxReassemblyBytes:                 256 << 20,
+		MaxReassemblyBlocks:                1024,
 	}
 }
 
@@ -118,6 +134,9 @@ type Manager struct {
 	now   zeek.Time   // network time: the latest packet time seen (timers run on it)
 	ts    zeek.Time   // the current packet's own time (Zeek's current_timestamp)
 	tcps  []*tcpState // pool of TCP state
+
+	pieces     []seqRange // scratch for reassembly
+	reasmBytes int        // buffered out-of-order bytes, for MaxReassemblyBytes
 
 	// Stats.
 	Created, Removed uint64
@@ -220,6 +239,14 @@ func (m *Manager) newConn(p *packet.Packet, k *Key, src, dst *[16]byte, sport, d
 	return i
 }
 
+// startSession attaches protocol analysis to a new connection, once its
+// roles are settled (Zeek builds the analyzer tree after the flip).
+func (m *Manager) startSession(c *Conn) {
+	if m.cfg.Analysis != nil {
+		c.session = m.cfg.Analysis.NewSession(c)
+	}
+}
+
 // remove ends a connection: reports it and frees its slot (Zeek's
 // session::Manager::Remove).
 func (m *Manager) remove(i int32) {
@@ -229,13 +256,19 @@ func (m *Manager) remove(i int32) {
 	}
 	c.live = false
 	m.idx.del(&c.key, i)
+	if c.session != nil {
+		c.session.Done()
+	}
+	m.releaseReassembly(c)
 	m.sink.ConnDone(c)
+	c.session = nil
 	if c.tcp != nil {
 		m.tcps = append(m.tcps, c.tcp)
 		c.tcp = nil
 	}
 	c.history = nil
 	c.weirdCounts = nil
+	c.services = nil
 	m.free = append(m.free, i)
 	m.Removed++
 }

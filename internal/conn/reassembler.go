@@ -1,18 +1,23 @@
 package conn
 
 // reassembler tracks one TCP direction's sequence space as Zeek's
-// TCP_Reassembler does: which ranges were seen, how far the stream is
-// contiguous (lastReassem), what the peer acknowledged (trimSeq), and the
-// content gaps that follow. Sequence numbers are relative (the first data
-// byte is 1).
+// TCP_Reassembler does: which ranges are held (cover), which of them have
+// not been delivered yet (pend), how far the stream has been delivered
+// (lastReassem), what the peer acknowledged (trimSeq), and the content
+// gaps that follow. Sequence numbers are relative (the first data byte is
+// 1).
 //
-// It keeps ranges, not bytes: conn.log needs only the gap accounting.
-// Blocks are non-overlapping and never adjacent (adjacent ranges merge),
-// which gives the same coverage, and so the same gaps, as Zeek's list of
-// separate blocks.
+// cover is kept merged (adjacent ranges join), which gives the same
+// coverage, and so the same gaps and the same first-data-wins overlap
+// rule, as Zeek's list of separate blocks. pend holds the undelivered
+// blocks in order, with their bytes when a session wants the stream; data
+// that arrives in order is delivered straight from the packet and never
+// copied.
 type reassembler struct {
-	blocks         []seqRange
-	buf            [4]seqRange
+	cover          []seqRange
+	coverBuf       [4]seqRange
+	pend           []dataBlock
+	pendBytes      int
 	lastReassem    uint64
 	trimSeq        uint64
 	hadGap         bool
@@ -22,119 +27,147 @@ type reassembler struct {
 
 type seqRange struct{ seq, upper uint64 }
 
-func (r *reassembler) init() {
-	*r = reassembler{lastReassem: 1, trimSeq: 1}
-	r.blocks = r.buf[:0]
+// dataBlock is an undelivered block; data is nil when nobody wants the
+// bytes (connection tracking only).
+type dataBlock struct {
+	seq, upper uint64
+	data       []byte
 }
 
-func (r *reassembler) hasBlocks() bool { return len(r.blocks) > 0 }
+// blockOverhead is what a held block costs beyond its bytes, for the
+// memory bounds.
+const blockOverhead = 64
+
+func (r *reassembler) init() {
+	*r = reassembler{lastReassem: 1, trimSeq: 1}
+	r.cover = r.coverBuf[:0]
+}
+
+func (r *reassembler) hasBlocks() bool { return len(r.cover) > 0 }
 
 func (r *reassembler) dataSize() uint64 {
 	var n uint64
-	for _, b := range r.blocks {
+	for _, b := range r.cover {
 		n += b.upper - b.seq
 	}
 	return n
 }
 
 func (r *reassembler) numUndelivered() uint64 {
-	if len(r.blocks) == 0 {
+	if len(r.cover) == 0 {
 		return 0
 	}
-	return r.blocks[len(r.blocks)-1].upper - r.lastReassem
+	return r.cover[len(r.cover)-1].upper - r.lastReassem
 }
 
-func (r *reassembler) clear() { r.blocks = r.blocks[:0] }
-
-// insert adds [seq, upper) and returns the first part of it that was not
-// covered before (ok false when all of it was).
-func (r *reassembler) insert(seq, upper uint64) (first seqRange, ok bool) {
-	// Find the first block that ends at or after seq.
-	i := 0
-	for i < len(r.blocks) && r.blocks[i].upper < seq {
-		i++
+// firstEndingAfter returns the index of the first range whose upper end
+// is at or beyond seq (ranges are sorted and disjoint).
+func (r *reassembler) firstEndingAfter(seq uint64) int {
+	lo, hi := 0, len(r.cover)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if r.cover[m].upper < seq {
+			lo = m + 1
+		} else {
+			hi = m
+		}
 	}
-	// The new range's uncovered parts.
+	return lo
+}
+
+// uncovered appends to out the parts of [seq, upper) not held yet, in
+// order.
+func (r *reassembler) uncovered(seq, upper uint64, out []seqRange) []seqRange {
 	cur := seq
-	for j := i; j < len(r.blocks) && cur < upper; j++ {
-		b := r.blocks[j]
-		if b.seq > cur {
-			if !ok {
-				first, ok = seqRange{cur, min(upper, b.seq)}, true
-			}
+	for _, b := range r.cover[r.firstEndingAfter(seq):] {
+		if b.upper <= cur {
+			continue
 		}
-		if b.upper > cur {
-			cur = b.upper
-		}
-	}
-	if cur < upper && !ok {
-		first, ok = seqRange{cur, upper}, true
-	}
-	if !ok {
-		return first, false
-	}
-	// Merge [seq, upper) with every block it touches.
-	j := i
-	lo, hi := seq, upper
-	for j < len(r.blocks) && r.blocks[j].seq <= hi {
-		lo = min(lo, r.blocks[j].seq)
-		hi = max(hi, r.blocks[j].upper)
-		j++
-	}
-	n := j - i // blocks replaced by the merged one
-	switch {
-	case n == 0:
-		r.blocks = append(r.blocks, seqRange{})
-		copy(r.blocks[i+1:], r.blocks[i:])
-	case n > 1:
-		r.blocks = append(r.blocks[:i+1], r.blocks[j:]...)
-	}
-	r.blocks[i] = seqRange{lo, hi}
-	return first, true
-}
-
-// covering returns the index of the block containing seq, or -1.
-func (r *reassembler) covering(seq uint64) int {
-	for i, b := range r.blocks {
-		if b.seq <= seq && seq < b.upper {
-			return i
-		}
-		if b.seq > seq {
+		if b.seq >= upper {
 			break
 		}
+		if b.seq > cur {
+			out = append(out, seqRange{cur, b.seq})
+		}
+		cur = max(cur, b.upper)
+		if cur >= upper {
+			return out
+		}
 	}
-	return -1
+	if cur < upper {
+		out = append(out, seqRange{cur, upper})
+	}
+	return out
 }
 
-// deliverFrom advances lastReassem over contiguous data and reports
-// whether any was delivered.
-func (r *reassembler) deliverFrom() bool {
-	i := r.covering(r.lastReassem)
-	if i < 0 {
-		return false
+// addCover merges [seq, upper) into the coverage.
+func (r *reassembler) addCover(seq, upper uint64) {
+	i := r.firstEndingAfter(seq)
+	j := i
+	lo, hi := seq, upper
+	for j < len(r.cover) && r.cover[j].seq <= hi {
+		lo = min(lo, r.cover[j].seq)
+		hi = max(hi, r.cover[j].upper)
+		j++
 	}
-	r.lastReassem = r.blocks[i].upper
-	return true
+	switch n := j - i; {
+	case n == 0:
+		r.cover = append(r.cover, seqRange{})
+		copy(r.cover[i+1:], r.cover[i:])
+	case n > 1:
+		r.cover = append(r.cover[:i+1], r.cover[j:]...)
+	}
+	r.cover[i] = seqRange{lo, hi}
 }
 
-// trimBelow drops the ranges wholly below seq (Zeek keeps a block that
-// straddles seq).
+// trimBelow forgets the coverage wholly below seq (a range straddling seq
+// is kept, as Zeek keeps such a block).
 func (r *reassembler) trimBelow(seq uint64) {
 	k := 0
-	for k < len(r.blocks) && r.blocks[k].upper <= seq {
+	for k < len(r.cover) && r.cover[k].upper <= seq {
 		k++
 	}
 	if k > 0 {
-		r.blocks = append(r.blocks[:0], r.blocks[k:]...)
+		r.cover = append(r.cover[:0], r.cover[k:]...)
 	}
 }
 
-// firstAtOrAbove returns the first block starting at or above seq.
-func (r *reassembler) firstAtOrAbove(seq uint64) int {
-	for i, b := range r.blocks {
-		if b.seq >= seq {
-			return i
+// addPending inserts an undelivered block, keeping pend in order.
+func (r *reassembler) addPending(b dataBlock) {
+	lo, hi := 0, len(r.pend)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if r.pend[m].seq < b.seq {
+			lo = m + 1
+		} else {
+			hi = m
 		}
 	}
-	return -1
+	i := lo
+	r.pend = append(r.pend, dataBlock{})
+	copy(r.pend[i+1:], r.pend[i:])
+	r.pend[i] = b
+	r.pendBytes += len(b.data) + blockOverhead
+}
+
+// popPending removes the first pending block.
+func (r *reassembler) popPending() dataBlock {
+	b := r.pend[0]
+	r.pendBytes -= len(b.data) + blockOverhead
+	copy(r.pend, r.pend[1:])
+	r.pend[len(r.pend)-1] = dataBlock{}
+	r.pend = r.pend[:len(r.pend)-1]
+	return b
+}
+
+// clear drops every held block (Zeek's ClearBlocks).
+func (r *reassembler) clear() (freed int) {
+	freed = r.pendBytes
+	r.cover = r.cover[:0]
+	for i := range r.pend {
+		r.pend[i] = dataBlock{}
+	}
+	r.pend = r.pend[:0]
+	r.pendBytes = 0
+	return freed
 }

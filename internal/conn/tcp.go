@@ -172,6 +172,7 @@ func (m *Manager) newTCP(p *packet.Packet, k *Key, data []byte, sport, dport uin
 	c.tcp = m.newTCPState()
 	m.addTimer(i, m.now.Add(m.cfg.TCPSYNTimeout), timerTCPExpire)
 	m.setInactivityTimeout(c, m.cfg.UDPInactivityTimeout)
+	m.startSession(c)
 	return i
 }
 
@@ -511,9 +512,11 @@ func (m *Manager) tcpCheckHistory(c *Conn, ep *tcpEndpoint, mask uint32, code by
 // flipLate flips a connection after it was reported new: Zeek then
 // recomputes local_orig/local_resp (connection_flipped).
 func (m *Manager) flipLate(c *Conn) {
-	// Swap the key's view of the endpoints too.
 	c.flipRoles()
 	c.FlippedLate = true
+	if c.session != nil {
+		c.session.FlipRoles()
+	}
 }
 
 func (m *Manager) tcpAddHistory(c *Conn, ep *tcpEndpoint, code byte) {

@@ -29,6 +29,7 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 			c.flipRoles()
 		}
 		m.setInactivityTimeout(c, m.cfg.UDPInactivityTimeout)
+		m.startSession(c)
 	}
 	p.Processed = true
 	c := &m.conns[i]
@@ -72,6 +73,10 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		c.checkHistory(histRespDataPkt, 'd')
 		c.repLen = addLen(c.repLen, ulen)
 	}
+	if c.session != nil {
+		payload := data[8:min(length, remaining)]
+		c.session.DeliverPacket(payload, isOrig)
+	}
 	return packet.Stop, nil, nil
 }
 
@@ -92,6 +97,7 @@ func (m *Manager) analyzeUnknownIP(p *packet.Packet, data []byte) (packet.Key, [
 	if i < 0 {
 		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, 0, 0, zeek.ProtoUnknown)
 		m.setInactivityTimeout(&m.conns[i], m.cfg.UnknownIPInactivity)
+		m.startSession(&m.conns[i])
 	}
 	c := &m.conns[i]
 	isOrig := p.IP.Src == c.OrigAddr

@@ -1106,6 +1106,14 @@ func tcpCases() []weirdCase {
 		{name: "excessive_data_without_further_acks", cfg: func(c *node.Config) { c.Conn.TCPExcessiveDataWithoutFurtherAcks = 1000 },
 			frames: with(hs(), tcpAB(A|P, 1001, 5001, zeros(600)), tcpAB(A|P, 1601, 5001, zeros(600))),
 			want:   []want{tcp("excessive_data_without_further_acks")}},
+		// Heron's own bound (no Zeek counterpart): more out-of-order blocks
+		// in one direction than conn.Config.MaxReassemblyBlocks; the addl
+		// names the bound. The data segments are acked so that the
+		// above-hole rule (which needs no acks at all) stays quiet.
+		{name: "reassembly_limit_exceeded", cfg: func(c *node.Config) { c.Conn.MaxReassemblyBlocks = 2 },
+			frames: with(hs(), tcpAB(A|P, 1001, 5001, zeros(10)), tcpBA(A, 5001, 1011, nil),
+				tcpAB(A|P, 1101, 5001, zeros(10)), tcpAB(A|P, 1201, 5001, zeros(10)), tcpAB(A|P, 1301, 5001, zeros(10))),
+			want: []want{{name: "reassembly_limit_exceeded", kind: connWeird, source: "TCP", addl: "blocks"}}},
 		// TCP_Endpoint::DataSent: caplen < len.
 		{name: "truncated_tcp_payload", frames: func() []frame {
 			f := tcpAB(A|P, 1001, 5001, zeros(100))
