@@ -83,11 +83,11 @@ func (m *Manager) analyzeICMP(p *packet.Packet, data []byte) (packet.Key, []byte
 	i := m.lookup(&k)
 	if i < 0 {
 		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, sport, rport, zeek.ProtoICMP)
-		m.setInactivityTimeout(&m.conns[i], m.cfg.ICMPInactivityTimeout)
-		m.startSession(&m.conns[i])
+		m.setInactivityTimeout(m.at(i), m.cfg.ICMPInactivityTimeout)
+		m.startSession(m.at(i))
 	}
 	p.Processed = true
-	c := &m.conns[i]
+	c := m.at(i)
 	isOrig := p.IP.Src == c.OrigAddr && sport == c.OrigPort
 
 	remaining := len(data)

@@ -125,7 +125,10 @@ type Manager struct {
 	sink Sink
 	dec  *packet.Decoder
 
-	conns []Conn
+	// Connections live in fixed pages so that a *Conn stays valid for the
+	// connection's life (sessions keep one) while the table grows.
+	pages [][]Conn
+	n     int // slots handed out
 	free  []int32
 	idx   *index
 	wheel *wheel
@@ -172,7 +175,7 @@ func (m *Manager) Install(d *packet.Decoder) {
 }
 
 // Len returns the number of live connections.
-func (m *Manager) Len() int { return len(m.conns) - len(m.free) }
+func (m *Manager) Len() int { return m.n - len(m.free) }
 
 // Advance moves packet time to now, firing the timers that are due. The
 // packet loop calls it before each packet.
@@ -192,8 +195,8 @@ func (m *Manager) Advance(now zeek.Time) {
 
 // Flush ends every connection (end of input), as Zeek does at shutdown.
 func (m *Manager) Flush() {
-	for i := range m.conns {
-		if m.conns[i].live {
+	for i := 0; i < m.n; i++ {
+		if m.at(int32(i)).live {
 			m.remove(int32(i))
 		}
 	}
@@ -203,20 +206,28 @@ func (m *Manager) Flush() {
 // lookup finds or creates the connection for a packet.
 func (m *Manager) lookup(k *Key) int32 { return m.idx.get(k) }
 
+const pageSize = 1024
+
+// at returns the connection in slot i.
+func (m *Manager) at(i int32) *Conn { return &m.pages[i/pageSize][i%pageSize] }
+
 func (m *Manager) alloc() int32 {
 	if n := len(m.free); n > 0 {
 		i := m.free[n-1]
 		m.free = m.free[:n-1]
 		return i
 	}
-	m.conns = append(m.conns, Conn{})
-	return int32(len(m.conns) - 1)
+	if m.n%pageSize == 0 {
+		m.pages = append(m.pages, make([]Conn, pageSize))
+	}
+	m.n++
+	return int32(m.n - 1)
 }
 
 // newConn creates a connection from packet p going src→dst.
 func (m *Manager) newConn(p *packet.Packet, k *Key, src, dst *[16]byte, sport, dport uint16, tr zeek.Proto) int32 {
 	i := m.alloc()
-	c := &m.conns[i]
+	c := m.at(i)
 	gen := c.gen + 1
 	*c = Conn{
 		key: *k, gen: gen, live: true, self: i,
@@ -250,7 +261,7 @@ func (m *Manager) startSession(c *Conn) {
 // remove ends a connection: reports it and frees its slot (Zeek's
 // session::Manager::Remove).
 func (m *Manager) remove(i int32) {
-	c := &m.conns[i]
+	c := m.at(i)
 	if !c.live {
 		return
 	}
@@ -275,7 +286,7 @@ func (m *Manager) remove(i int32) {
 
 // addTimer schedules a timer of the given kind for connection i.
 func (m *Manager) addTimer(i int32, at zeek.Time, kind timerKind) {
-	c := &m.conns[i]
+	c := m.at(i)
 	epoch := c.anaEpoch
 	if kind == timerInactivity {
 		epoch = c.inactEpoch
@@ -301,7 +312,7 @@ func (m *Manager) cancelAnalyzerTimers(c *Conn) { c.anaEpoch++ }
 func (m *Manager) index(c *Conn) int32 { return c.self }
 
 func (m *Manager) fire(t timer) {
-	c := &m.conns[t.conn]
+	c := m.at(t.conn)
 	if !c.live || c.gen != t.gen {
 		return
 	}
@@ -327,13 +338,24 @@ func (m *Manager) fire(t timer) {
 
 // inactivityTimer is Zeek's Session::InactivityTimer.
 func (m *Manager) inactivityTimer(i int32, now zeek.Time) {
-	c := &m.conns[i]
+	c := m.at(i)
 	if c.LastTime.Add(c.inactivityTimeout) <= now {
 		m.remove(i)
 		return
 	}
 	m.addTimer(i, c.LastTime.Add(c.inactivityTimeout), timerInactivity)
 }
+
+// Weird raises a weird on a connection from outside connection tracking
+// (protocol analyzers), with the same sampling. source names the analyzer.
+func (m *Manager) Weird(c *Conn, name, addl, source string) { m.weird(c, name, addl, source) }
+
+// VLANKey reports whether VLAN tags are part of connection keys (and so of
+// conn_id's ctx).
+func (m *Manager) VLANKey() bool { return m.cfg.VLANKey }
+
+// Now returns network time: the latest packet time seen.
+func (m *Manager) Now() zeek.Time { return m.now }
 
 // weird raises a weird on a connection, with Zeek's sampling: the global
 // lists first, then per connection and name, sampling_threshold reports,

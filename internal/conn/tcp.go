@@ -139,7 +139,7 @@ func (m *Manager) analyzeTCP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		}
 	}
 	p.Processed = true
-	c := &m.conns[i]
+	c := m.at(i)
 	isOrig := p.IP.Src == c.OrigAddr && sport == c.OrigPort
 	m.deliverTCP(c, isOrig, p, data)
 	return packet.Stop, nil, nil
@@ -165,7 +165,7 @@ func (m *Manager) newTCP(p *packet.Packet, k *Key, data []byte, sport, dport uin
 		}
 	}
 	i := m.newConn(p, k, &p.IP.Src, &p.IP.Dst, sport, dport, zeek.ProtoTCP)
-	c := &m.conns[i]
+	c := m.at(i)
 	if flip && !isBroadcast(&c.RespAddr, c.Version) {
 		c.flipRoles()
 	}
@@ -183,7 +183,7 @@ func isBroadcast(a *[16]byte, version uint8) bool {
 // tcpIsReuse is TCPSessionAdapter::IsReuse: a new SYN on an existing
 // connection's key starts a new connection.
 func (m *Manager) tcpIsReuse(i int32, data []byte) bool {
-	c := &m.conns[i]
+	c := m.at(i)
 	t := c.tcp
 	if t == nil || int(data[12]>>4)*4 < 20 {
 		return false

@@ -219,7 +219,7 @@ func (m *Manager) connectionClosed(c *Conn, ep, peer *tcpEndpoint, genEvent bool
 
 // tcpAttemptTimer is TCPSessionAdapter::AttemptTimer.
 func (m *Manager) tcpAttemptTimer(i int32) {
-	c := &m.conns[i]
+	c := m.at(i)
 	t := c.tcp
 	if t == nil || !t.isActive {
 		return
@@ -232,7 +232,7 @@ func (m *Manager) tcpAttemptTimer(i int32) {
 
 // tcpExpireTimer is TCPSessionAdapter::ExpireTimer.
 func (m *Manager) tcpExpireTimer(i int32, now zeek.Time) {
-	c := &m.conns[i]
+	c := m.at(i)
 	t := c.tcp
 	if t == nil || !t.isActive {
 		return

@@ -23,7 +23,7 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 	i := m.lookup(&k)
 	if i < 0 {
 		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, sport, dport, zeek.ProtoUDP)
-		c := &m.conns[i]
+		c := m.at(i)
 		if m.cfg.LikelyServerPort(sport, zeek.ProtoUDP) && !m.cfg.LikelyServerPort(dport, zeek.ProtoUDP) &&
 			!isBroadcast(&c.RespAddr, c.Version) {
 			c.flipRoles()
@@ -32,7 +32,7 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		m.startSession(c)
 	}
 	p.Processed = true
-	c := &m.conns[i]
+	c := m.at(i)
 	isOrig := p.IP.Src == c.OrigAddr && sport == c.OrigPort
 
 	remaining := len(data)
@@ -96,10 +96,10 @@ func (m *Manager) analyzeUnknownIP(p *packet.Packet, data []byte) (packet.Key, [
 	i := m.lookup(&k)
 	if i < 0 {
 		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, 0, 0, zeek.ProtoUnknown)
-		m.setInactivityTimeout(&m.conns[i], m.cfg.UnknownIPInactivity)
-		m.startSession(&m.conns[i])
+		m.setInactivityTimeout(m.at(i), m.cfg.UnknownIPInactivity)
+		m.startSession(m.at(i))
 	}
-	c := &m.conns[i]
+	c := m.at(i)
 	isOrig := p.IP.Src == c.OrigAddr
 	c.LastTime = m.ts
 	c.countPacket(isOrig, p.IP.TotalLen)

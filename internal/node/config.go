@@ -1,6 +1,10 @@
 package node
 
 import (
+	"fmt"
+	"strconv"
+
+	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/conn"
 	"github.com/heron-nsm/heron/internal/frameworks/weird"
 	"github.com/heron-nsm/heron/internal/logging"
@@ -16,10 +20,11 @@ type Config struct {
 	// Loaded tells which Zeek scripts are in effect (what runs).
 	Loaded Features
 
-	Conn  conn.Config
-	Site  site.Config
-	Weird weird.Config
-	Log   logging.Config
+	Conn     conn.Config
+	Analysis analyzer.Config
+	Site     site.Config
+	Weird    weird.Config
+	Log      logging.Config
 
 	// IgnoreChecksums is Zeek's ignore_checksums (-C).
 	IgnoreChecksums bool
@@ -44,12 +49,18 @@ type Features struct {
 	ConnExts     []string // conn.log extensions in load order (vlan-logging, mac-logging, …)
 	CommunityID  bool     // policy/protocols/conn/community-id-logging
 	LikelyServer []zeek.Port
+	// Analyzers are the analyzers whose scripts are loaded, with the
+	// ports those scripts register them for.
+	Analyzers     []string
+	AnalyzerPorts map[string][]zeek.Port
+	AnalyzerLog   bool // base/frameworks/analyzer/logging
 }
 
 // DefaultConfig returns Zeek's defaults.
 func DefaultConfig() Config {
 	return Config{
 		Conn:                   conn.DefaultConfig(),
+		Analysis:               analyzer.DefaultConfig(),
 		Site:                   site.DefaultConfig(),
 		Weird:                  weird.DefaultConfig(),
 		Log:                    logging.DefaultConfig(),
@@ -93,6 +104,17 @@ func (c *Config) Options(r *options.Registry) {
 	reg("report_gaps_for_partial", options.BoolValue(&cc.ReportGapsForPartial), "Count content gaps of partial connections too.")
 	reg("detect_filtered_trace", options.BoolValue(&cc.DetectFilteredTrace), "Assume SYN/FIN/RST-filtered traces and skip their gaps.")
 
+	// Protocol detection (init-bare.zeek, base/frameworks/analyzer/dpd.zeek).
+	a := &c.Analysis
+	reg("dpd_buffer_size", intCount(&a.BufferSize), "Bytes of a connection's start kept for protocol detection.")
+	reg("dpd_max_packets", intCount(&a.MaxPackets), "Deliveries of a connection's start kept for protocol detection.")
+	reg("dpd_match_only_beginning", options.BoolValue(&a.MatchOnlyBeginning), "Match detection signatures only on a connection's start.")
+	reg("dpd_late_match_stop", options.BoolValue(&a.LateMatchStop), "Stop matching after a late match.")
+	reg("dpd_ignore_ports", options.BoolValue(&a.IgnorePorts), "Do not attach analyzers by port.")
+	reg("DPD::ignore_violations_after", options.CountValue(&a.IgnoreViolationsAfter), "Connection size after which violations no longer disable analyzers.")
+	reg("DPD::track_removed_services_in_connection", options.BoolValue(&a.TrackRemovedServices), "Keep removed analyzers in service as -name.")
+	reg("Analyzer::Logging::failure_data_max_size", intCount(&a.FailureDataMaxSize), "Bytes of offending data in analyzer.log.")
+
 	// Weird sampling (base/frameworks/notice/weird.zeek and init-bare).
 	w := &c.Weird
 	reg("Weird::sampling_threshold", options.CountValue(&w.SamplingThreshold), "Weirds of one name reported in full before sampling starts.")
@@ -118,4 +140,26 @@ func (c *Config) Options(r *options.Registry) {
 	reg("LogAscii::enable_utf_8", options.BoolValue(&l.EnableUTF8), "Keep valid UTF-8 unescaped.")
 	reg("LogAscii::output_to_stdout", options.BoolValue(&l.OutputToStdout), "Write every log to standard output.")
 	reg("Log::default_scope_sep", options.StringValue(&l.ScopeSep), "Separator of nested field names.")
+}
+
+// intCount exposes an int setting as a Zeek count option.
+func intCount(p *int) options.Value { return &intCountValue{p: p} }
+
+type intCountValue struct {
+	p *int
+	u uint64
+}
+
+func (v *intCountValue) Type() string   { return "count" }
+func (v *intCountValue) String() string { return strconv.Itoa(*v.p) }
+func (v *intCountValue) Set(lit string) error {
+	v.u = uint64(*v.p)
+	if err := options.CountValue(&v.u).Set(lit); err != nil {
+		return err
+	}
+	if v.u > 1<<31 {
+		return fmt.Errorf("%d is too large", v.u)
+	}
+	*v.p = int(v.u)
+	return nil
 }

@@ -1,7 +1,12 @@
 package node
 
 import (
+	"strings"
+
+	"github.com/heron-nsm/heron/internal/analyzer"
+	_ "github.com/heron-nsm/heron/internal/analyzer/all" // every protocol analyzer
 	"github.com/heron-nsm/heron/internal/scripts"
+	"github.com/heron-nsm/heron/internal/zeek"
 )
 
 // Script names whose behaviour Heron implements, and what they stand for.
@@ -48,6 +53,24 @@ func FeaturesOf(s *scripts.Set) Features {
 		// likely_server_ports as the loaded scripts' analyzer
 		// registrations fill it at zeek_init.
 		LikelyServer: s.LikelyServerPorts(),
+		AnalyzerLog:  s.Has("base/frameworks/analyzer/logging"),
+	}
+	// Analyzers whose script is loaded, in load order, with their ports.
+	ports := map[string][]zeek.Port{}
+	for _, ap := range s.AnalyzerPorts() {
+		if ap.Parent != "" {
+			continue // packet analyzers (tunnels) are not session analyzers
+		}
+		name := strings.TrimPrefix(ap.Analyzer, "ANALYZER_")
+		ports[name] = append(append(ports[name], ap.Server...), ap.NonServer...)
+	}
+	f.AnalyzerPorts = ports
+	for _, name := range s.Order() {
+		for _, info := range analyzer.Registered() {
+			if info.Script == name {
+				f.Analyzers = append(f.Analyzers, info.Name)
+			}
+		}
 	}
 	// Extensions in load order.
 	for _, name := range s.Order() {

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 
+	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/communityid"
 	"github.com/heron-nsm/heron/internal/conn"
 	"github.com/heron-nsm/heron/internal/frameworks/weird"
@@ -61,6 +62,7 @@ type pipeline struct {
 	rec      conn.Info
 	frags    *ipfrag.Reassembler
 	logs     *logging.Manager
+	analysis *analyzer.Manager
 	pkt      packet.Packet
 	bugs     uint64
 	firstBug string
@@ -163,7 +165,26 @@ func newPipeline(cfg Config) (*pipeline, error) {
 	ccfg.WeirdSamplingThreshold = cfg.Weird.SamplingThreshold
 	ccfg.WeirdSamplingRate = cfg.Weird.SamplingRate
 	ccfg.WeirdSamplingDuration = cfg.Weird.SamplingDuration
+
+	acfg := cfg.Analysis
+	acfg.Enabled = cfg.Loaded.Analyzers
+	acfg.Ports = cfg.Loaded.AnalyzerPorts
+	acfg.AnalyzerLog = acfg.AnalyzerLog && cfg.Loaded.AnalyzerLog
+	var analyzerLog *logging.Stream[analyzer.Record]
+	if acfg.AnalyzerLog {
+		if analyzerLog, err = logging.NewStream[analyzer.Record](lm, "analyzer"); err != nil {
+			lm.Close()
+			return nil, err
+		}
+	}
+	p.analysis = analyzer.NewManager(acfg, func(r *analyzer.Record) {
+		if analyzerLog != nil {
+			_ = analyzerLog.Write(r)
+		}
+	})
+	ccfg.Analysis = p.analysis
 	p.conns = conn.NewManager(ccfg, p)
+	p.analysis.SetConns(p.conns)
 	p.conns.Install(p.dec)
 
 	ipcfg := layers.IPConfig{IgnoreChecksums: cfg.IgnoreChecksums}

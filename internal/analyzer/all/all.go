@@ -1,0 +1,5 @@
+// Package all links every protocol analyzer into the binary: one blank
+// import per analyzer package, whose init registers it. A test fails when
+// a directory under internal/analyzer holds an analyzer that is not listed
+// here.
+package all

@@ -1,0 +1,252 @@
+package analyzer
+
+import (
+	"bytes"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/layers"
+	"github.com/heron-nsm/heron/internal/packet"
+	"github.com/heron-nsm/heron/internal/testutil/pktbuild"
+	"github.com/heron-nsm/heron/internal/zeek"
+)
+
+// echoAnalyzer is a test protocol: lines "HELLO" confirm, "BAD" violate.
+type echoAnalyzer struct {
+	h    *Handle
+	buf  [2]bytes.Buffer
+	log  *[]string
+	pkts int
+}
+
+func (e *echoAnalyzer) DeliverStream(data []byte, orig bool) {
+	d := 0
+	if !orig {
+		d = 1
+	}
+	e.buf[d].Write(data)
+	for {
+		line, err := e.buf[d].ReadString('\n')
+		if err != nil {
+			e.buf[d].WriteString(line)
+			return
+		}
+		switch strings.TrimSpace(line) {
+		case "HELLO":
+			e.h.Confirm()
+		case "BAD":
+			e.h.Violation("bad line", []byte(line))
+		case "WEIRD":
+			e.h.Weird("echo_weird", "x")
+		}
+		*e.log = append(*e.log, strings.TrimSpace(line))
+	}
+}
+func (e *echoAnalyzer) Undelivered(seq uint64, n int, orig bool) {}
+func (e *echoAnalyzer) DeliverPacket(data []byte, orig bool) {
+	e.pkts++
+	if string(data) == "HELLO" {
+		e.h.Confirm()
+	}
+}
+func (e *echoAnalyzer) EndOfData(orig bool) {}
+func (e *echoAnalyzer) Done()               { *e.log = append(*e.log, "done") }
+
+var echoLines []string
+
+func init() {
+	Register(Info{Name: "ECHO", Transport: TCP | UDP, Script: "test/echo",
+		New: func(h *Handle) Analyzer { return &echoAnalyzer{h: h, log: &echoLines} }})
+}
+
+// rig runs packets through decoding, connection tracking and analysis.
+type rig struct {
+	t      *testing.T
+	dec    *packet.Decoder
+	cm     *conn.Manager
+	am     *Manager
+	recs   []conn.Info
+	alog   []*Record
+	weirds []string
+	now    zeek.Time
+	pkt    packet.Packet
+}
+
+func (r *rig) ConnDone(c *conn.Conn) {
+	var i conn.Info
+	c.FillInfo(&i, nil, false)
+	r.recs = append(r.recs, i)
+}
+func (r *rig) ConnWeird(now zeek.Time, c *conn.Conn, name, addl, source string) {
+	r.weirds = append(r.weirds, name+"/"+source)
+}
+func (r *rig) GlobalWeird(string) conn.WeirdVerdict { return conn.WeirdUnknown }
+func (r *rig) PacketWeird(p *packet.Packet, name, addl, source string) {
+	r.weirds = append(r.weirds, name+"/"+source)
+}
+
+func newRig(t *testing.T, cfg Config) *rig {
+	r := &rig{t: t, now: zeek.Time(1_700_000_000) * zeek.Time(zeek.Second)}
+	table, err := packet.Compile(packet.Wiring(), packet.Defaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.dec = packet.NewDecoder(table, r)
+	r.am = NewManager(cfg, func(rec *Record) { r.alog = append(r.alog, rec) })
+	ccfg := conn.DefaultConfig()
+	ccfg.Seed = 1
+	ccfg.Analysis = r.am
+	r.cm = conn.NewManager(ccfg, r)
+	r.am.SetConns(r.cm)
+	r.cm.Install(r.dec)
+	r.dec.Set(packet.LayerIP, layers.NewIP(r.dec, layers.IPConfig{}, nil))
+	echoLines = nil
+	return r
+}
+
+func (r *rig) feed(ip []byte) {
+	r.now += zeek.Time(zeek.Millisecond)
+	p := &r.pkt
+	p.Reset()
+	p.TS, p.Data, p.WireLen, p.LinkType = r.now, ip[:len(ip):len(ip)], uint32(len(ip)), packet.DLTRaw
+	r.cm.Advance(r.now)
+	r.dec.Decode(p)
+}
+
+var (
+	cli = netip.MustParseAddr("10.0.0.1")
+	srv = netip.MustParseAddr("10.0.0.2")
+)
+
+// conversation runs a TCP connection to port with the client's lines.
+func (r *rig) conversation(port uint16, lines ...string) {
+	seg := func(toSrv bool, flags uint8, seq, ack uint32, data string) []byte {
+		ip := pktbuild.IP{Src: cli, Dst: srv}
+		tc := pktbuild.TCP{SrcPort: 40000, DstPort: port, Seq: seq, Ack: ack, Flags: flags}
+		if !toSrv {
+			ip.Src, ip.Dst = srv, cli
+			tc.SrcPort, tc.DstPort = port, 40000
+		}
+		return pktbuild.TCPPacket(ip, tc, []byte(data))
+	}
+	r.feed(seg(true, pktbuild.SYN, 100, 0, ""))
+	r.feed(seg(false, pktbuild.SYN|pktbuild.ACK, 900, 101, ""))
+	r.feed(seg(true, pktbuild.ACK, 101, 901, ""))
+	seq := uint32(101)
+	for _, l := range lines {
+		r.feed(seg(true, pktbuild.PSH|pktbuild.ACK, seq, 901, l))
+		seq += uint32(len(l))
+		r.feed(seg(false, pktbuild.ACK, 901, seq, ""))
+	}
+	r.feed(seg(true, pktbuild.FIN|pktbuild.ACK, seq, 901, ""))
+	r.feed(seg(false, pktbuild.FIN|pktbuild.ACK, 901, seq+1, ""))
+	r.feed(seg(true, pktbuild.ACK, seq+1, 902, ""))
+	r.cm.Flush()
+}
+
+func echoConfig() Config {
+	cfg := DefaultConfig()
+	cfg.Enabled = []string{"ECHO"}
+	cfg.Ports = map[string][]zeek.Port{"ECHO": {{Num: 7, Proto: zeek.ProtoTCP}, {Num: 7, Proto: zeek.ProtoUDP}}}
+	return cfg
+}
+
+func TestPortActivationAndService(t *testing.T) {
+	r := newRig(t, echoConfig())
+	r.conversation(7, "HELLO\n", "more\n")
+	if len(r.recs) != 1 || r.recs[0].Service.V != "echo" {
+		t.Fatalf("service %q, want echo", r.recs[0].Service.V)
+	}
+	if strings.Join(echoLines, ",") != "HELLO,more,done" {
+		t.Fatalf("analyzer saw %v", echoLines)
+	}
+	// Not on another port.
+	r = newRig(t, echoConfig())
+	r.conversation(8, "HELLO\n")
+	if r.recs[0].Service.Set || len(echoLines) != 0 {
+		t.Fatalf("analyzer attached on port 8: %v %v", r.recs[0].Service, echoLines)
+	}
+	// dpd_ignore_ports.
+	cfg := echoConfig()
+	cfg.IgnorePorts = true
+	r = newRig(t, cfg)
+	r.conversation(7, "HELLO\n")
+	if r.recs[0].Service.Set {
+		t.Fatal("analyzer attached with dpd_ignore_ports")
+	}
+}
+
+func TestViolationRemovesAnalyzer(t *testing.T) {
+	r := newRig(t, echoConfig())
+	r.conversation(7, "HELLO\n", "BAD\n", "after\n")
+	if r.recs[0].Service.Set {
+		t.Errorf("service %q after the violation, want none", r.recs[0].Service.V)
+	}
+	if strings.Join(echoLines, ",") != "HELLO,BAD,done" {
+		t.Errorf("analyzer saw %v; want nothing after the violation", echoLines)
+	}
+	if len(r.alog) != 1 {
+		t.Fatalf("%d analyzer.log records, want 1", len(r.alog))
+	}
+	a := r.alog[0]
+	if a.AnalyzerName != "ECHO" || a.AnalyzerKind != "protocol" || a.FailureReason != "bad line" ||
+		a.FailureData.V != "BAD\n" || a.Proto.V != zeek.ProtoTCP || !a.UID.Set {
+		t.Errorf("analyzer.log record %+v", a)
+	}
+
+	// A violation before confirmation: removed, but no analyzer.log.
+	r = newRig(t, echoConfig())
+	r.conversation(7, "BAD\n", "HELLO\n")
+	if len(r.alog) != 0 || r.recs[0].Service.Set {
+		t.Errorf("unconfirmed failure: %d log records, service %v", len(r.alog), r.recs[0].Service)
+	}
+
+	// track_removed_services_in_connection keeps "-echo".
+	cfg := echoConfig()
+	cfg.TrackRemovedServices = true
+	r = newRig(t, cfg)
+	r.conversation(7, "HELLO\n", "BAD\n")
+	if r.recs[0].Service.V != "echo,-echo" {
+		t.Errorf("service %q, want echo,-echo", r.recs[0].Service.V)
+	}
+}
+
+func TestViolationAfterTenKilobytesIsIgnored(t *testing.T) {
+	r := newRig(t, echoConfig())
+	big := strings.Repeat("x", 11*1024) + "\n"
+	r.conversation(7, "HELLO\n", big, "BAD\n", "after\n")
+	if r.recs[0].Service.V != "echo" || len(r.alog) != 0 {
+		t.Errorf("service %q, %d analyzer.log records; a violation past 10 KB keeps the analyzer", r.recs[0].Service.V, len(r.alog))
+	}
+	if echoLines[len(echoLines)-2] != "after" {
+		t.Errorf("analyzer stopped early: %v", echoLines[len(echoLines)-3:])
+	}
+}
+
+func TestAnalyzerWeird(t *testing.T) {
+	r := newRig(t, echoConfig())
+	r.conversation(7, "WEIRD\n")
+	if len(r.weirds) != 1 || r.weirds[0] != "echo_weird/ECHO" {
+		t.Errorf("weirds %v", r.weirds)
+	}
+}
+
+func TestUDPPortActivation(t *testing.T) {
+	r := newRig(t, echoConfig())
+	r.feed(pktbuild.UDPPacket(pktbuild.IP{Src: cli, Dst: srv}, pktbuild.UDP{SrcPort: 5000, DstPort: 7}, []byte("HELLO")))
+	r.cm.Flush()
+	if r.recs[0].Service.V != "echo" {
+		t.Errorf("service %q", r.recs[0].Service.V)
+	}
+}
+
+func TestRegisterTwicePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("second registration of ECHO did not panic")
+		}
+	}()
+	Register(Info{Name: "echo", Transport: TCP, New: func(*Handle) Analyzer { return nil }})
+}

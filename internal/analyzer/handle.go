@@ -1,0 +1,42 @@
+package analyzer
+
+import (
+	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/zeek"
+)
+
+// Handle is an analyzer's view of its connection and the framework: it
+// reports confirmations, violations and weirds, and gives access to the
+// connection and to packet time. Each analyzer instance gets its own.
+type Handle struct {
+	s *Session
+	n *node
+}
+
+// Conn returns the connection.
+func (h *Handle) Conn() *conn.Conn { return h.s.c }
+
+// Name returns the analyzer's name.
+func (h *Handle) Name() string { return h.n.info.Name }
+
+// Now returns network time.
+func (h *Handle) Now() zeek.Time { return h.s.m.conns.Now() }
+
+// Confirm reports that the traffic is indeed this analyzer's protocol
+// (Zeek's AnalyzerConfirmation); the first one adds the protocol to
+// conn.log's service field.
+func (h *Handle) Confirm() { h.s.confirm(h.n) }
+
+// Violation reports that the traffic breaks the protocol (Zeek's
+// AnalyzerViolation). data, the offending bytes, is borrowed; up to
+// Analyzer::Logging::failure_data_max_size bytes are logged. Unless the
+// connection is already large, the analyzer is removed after the current
+// delivery.
+func (h *Handle) Violation(reason string, data []byte) { h.s.violation(h.n, reason, data) }
+
+// Weird raises a weird on the connection with the analyzer as its source.
+func (h *Handle) Weird(name, addl string) { h.s.m.conns.Weird(h.s.c, name, addl, h.n.info.Name) }
+
+// Removing reports whether the analyzer has been disabled; it will get no
+// more input.
+func (h *Handle) Removing() bool { return h.n.removing || h.n.finished }

@@ -1,0 +1,112 @@
+package analyzer
+
+import (
+	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/zeek"
+)
+
+// Config holds the analysis options, with Zeek's names in the docs.
+type Config struct {
+	// Enabled names the analyzers in use (those whose Zeek script is
+	// loaded). Unknown names are ignored.
+	Enabled []string
+	// Ports lists the ports each analyzer is registered for
+	// (Analyzer::register_for_ports in the loaded scripts).
+	Ports map[string][]zeek.Port
+
+	IgnorePorts           bool            // dpd_ignore_ports
+	BufferSize            int             // dpd_buffer_size
+	MaxPackets            int             // dpd_max_packets
+	MatchOnlyBeginning    bool            // dpd_match_only_beginning
+	LateMatchStop         bool            // dpd_late_match_stop
+	IgnoreViolations      map[string]bool // DPD::ignore_violations (analyzer names)
+	IgnoreViolationsAfter uint64          // DPD::ignore_violations_after
+	TrackRemovedServices  bool            // DPD::track_removed_services_in_connection
+	FailureDataMaxSize    int             // Analyzer::Logging::failure_data_max_size
+
+	// AnalyzerLog enables analyzer.log (base/frameworks/analyzer/logging).
+	AnalyzerLog bool
+}
+
+// DefaultConfig returns Zeek's defaults.
+func DefaultConfig() Config {
+	return Config{
+		BufferSize:            1024,
+		MaxPackets:            100,
+		MatchOnlyBeginning:    true,
+		IgnoreViolationsAfter: 10 * 1024,
+		FailureDataMaxSize:    40,
+		AnalyzerLog:           true,
+	}
+}
+
+type portKey struct {
+	port  uint16
+	proto zeek.Proto
+}
+
+// Manager runs protocol analysis for one analysis thread: it creates a
+// Session for each new connection (it implements conn.Analysis).
+type Manager struct {
+	cfg    Config
+	conns  *conn.Manager
+	on     map[string]*Info
+	byPort map[portKey][]*Info
+	log    func(*Record)
+}
+
+// NewManager returns a Manager for the enabled analyzers. writeLog
+// receives analyzer.log records (nil: none are written).
+func NewManager(cfg Config, writeLog func(*Record)) *Manager {
+	m := &Manager{cfg: cfg, on: map[string]*Info{}, byPort: map[portKey][]*Info{}}
+	if cfg.AnalyzerLog {
+		m.log = writeLog
+	}
+	for _, name := range cfg.Enabled {
+		if info := Lookup(name); info != nil {
+			m.on[info.Name] = info
+		}
+	}
+	// Port registrations in the order analyzers were enabled, so that
+	// several analyzers on one port attach in a stable order.
+	for _, name := range cfg.Enabled {
+		info := m.on[name]
+		if info == nil {
+			continue
+		}
+		for _, p := range cfg.Ports[info.Name] {
+			k := portKey{p.Num, p.Proto}
+			if !containsInfo(m.byPort[k], info) {
+				m.byPort[k] = append(m.byPort[k], info)
+			}
+		}
+	}
+	return m
+}
+
+func containsInfo(list []*Info, i *Info) bool {
+	for _, x := range list {
+		if x == i {
+			return true
+		}
+	}
+	return false
+}
+
+// SetConns tells the Manager which connection tracker it serves (for
+// weirds and time); call it before the first packet.
+func (m *Manager) SetConns(c *conn.Manager) { m.conns = c }
+
+// enabled returns the enabled analyzer of a name, or nil.
+func (m *Manager) enabled(name string) *Info { return m.on[name] }
+
+// NewSession implements conn.Analysis.
+func (m *Manager) NewSession(c *conn.Conn) conn.Session {
+	if c.Transport != zeek.ProtoTCP && c.Transport != zeek.ProtoUDP {
+		return nil
+	}
+	if len(m.on) == 0 && !m.pia() {
+		return nil
+	}
+	return m.newSession(c)
+}
