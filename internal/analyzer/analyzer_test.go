@@ -69,6 +69,7 @@ type rig struct {
 	am     *Manager
 	recs   []conn.Info
 	alog   []*Record
+	debug  []string
 	weirds []string
 	now    zeek.Time
 	pkt    packet.Packet
@@ -94,7 +95,8 @@ func newRig(t *testing.T, cfg Config) *rig {
 		t.Fatal(err)
 	}
 	r.dec = packet.NewDecoder(table, r)
-	r.am = NewManager(cfg, func(rec *Record) { r.alog = append(r.alog, rec) })
+	r.am = NewManager(cfg, func(rec *Record) { r.alog = append(r.alog, rec) },
+		func(rec *DebugRecord) { r.debug = append(r.debug, rec.Cause+"/"+rec.AnalyzerName) })
 	ccfg := conn.DefaultConfig()
 	ccfg.Seed = 1
 	ccfg.Analysis = r.am
@@ -249,4 +251,20 @@ func TestRegisterTwicePanics(t *testing.T) {
 		}
 	}()
 	Register(Info{Name: "echo", Transport: TCP, New: func(*Handle) Analyzer { return nil }})
+}
+
+func TestDebugLog(t *testing.T) {
+	cfg := echoConfig()
+	cfg.DebugLog = true
+	r := newRig(t, cfg)
+	r.conversation(7, "HELLO\n", "BAD\n")
+	if got := strings.Join(r.debug, ","); got != "confirmation/ECHO,violation/ECHO,disabled/ECHO" {
+		t.Errorf("analyzer_debug.log causes %s", got)
+	}
+	cfg.DebugConfirmations = false
+	r = newRig(t, cfg)
+	r.conversation(7, "HELLO\n")
+	if len(r.debug) != 0 {
+		t.Errorf("confirmation logged with include_confirmations=F: %v", r.debug)
+	}
 }

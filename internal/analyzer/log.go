@@ -47,3 +47,62 @@ func (m *Manager) failureRecord(c *conn.Conn, name, reason string, data []byte) 
 	}
 	return r
 }
+
+// DebugRecord is an analyzer_debug.log record (Zeek's
+// Analyzer::DebugLogging::Info, from policy/frameworks/analyzer/
+// debug-logging): every confirmation, violation and disabling.
+type DebugRecord struct {
+	// TS is network time.
+	TS zeek.Time `zeek:"ts"`
+	// Cause is "confirmation", "violation" or "disabled".
+	Cause string `zeek:"cause"`
+	// AnalyzerKind is "protocol", "packet" or "file".
+	AnalyzerKind string `zeek:"analyzer_kind"`
+	// AnalyzerName is the analyzer's name.
+	AnalyzerName string `zeek:"analyzer_name"`
+	// UID is the connection's uid.
+	UID zeek.Opt[string] `zeek:"uid"`
+	// FUID is the file's id, for file analyzers.
+	FUID zeek.Opt[string] `zeek:"fuid"`
+	// ID holds the connection's endpoints.
+	ID zeek.Opt[zeek.ConnID] `zeek:"id"`
+	// FailureReason is a violation's reason.
+	FailureReason zeek.Opt[string] `zeek:"failure_reason"`
+	// FailureData is the start of a violation's data.
+	FailureData zeek.Opt[string] `zeek:"failure_data"`
+}
+
+// debug writes an analyzer_debug.log record when that log is on.
+func (m *Manager) debug(c *conn.Conn, cause, name, reason string, data []byte) {
+	if m.debugLog == nil {
+		return
+	}
+	switch cause {
+	case "confirmation":
+		if !m.cfg.DebugConfirmations {
+			return
+		}
+	case "disabled":
+		if !m.cfg.DebugDisabling {
+			return
+		}
+	}
+	r := &DebugRecord{
+		TS:           m.conns.Now(),
+		Cause:        cause,
+		AnalyzerKind: "protocol",
+		AnalyzerName: name,
+		UID:          zeek.Some(c.UIDString()),
+		ID:           zeek.Some(c.ID(m.conns.VLANKey())),
+	}
+	if cause == "violation" {
+		r.FailureReason = zeek.Some(reason)
+		if len(data) > 0 {
+			if max := m.cfg.DebugFailureDataMaxSize; max > 0 && len(data) > max {
+				data = data[:max]
+			}
+			r.FailureData = zeek.Some(string(data))
+		}
+	}
+	m.debugLog(r)
+}

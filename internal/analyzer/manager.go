@@ -26,6 +26,13 @@ type Config struct {
 
 	// AnalyzerLog enables analyzer.log (base/frameworks/analyzer/logging).
 	AnalyzerLog bool
+
+	// DebugLog enables analyzer_debug.log
+	// (policy/frameworks/analyzer/debug-logging) with its options.
+	DebugLog                bool
+	DebugConfirmations      bool // Analyzer::DebugLogging::include_confirmations
+	DebugDisabling          bool // Analyzer::DebugLogging::include_disabling
+	DebugFailureDataMaxSize int  // Analyzer::DebugLogging::failure_data_max_size
 }
 
 // DefaultConfig returns Zeek's defaults.
@@ -37,6 +44,10 @@ func DefaultConfig() Config {
 		IgnoreViolationsAfter: 10 * 1024,
 		FailureDataMaxSize:    40,
 		AnalyzerLog:           true,
+
+		DebugConfirmations:      true,
+		DebugDisabling:          true,
+		DebugFailureDataMaxSize: 40,
 	}
 }
 
@@ -52,15 +63,20 @@ type Manager struct {
 	conns  *conn.Manager
 	on     map[string]*Info
 	byPort map[portKey][]*Info
-	log    func(*Record)
+	log      func(*Record)
+	debugLog func(*DebugRecord)
 }
 
 // NewManager returns a Manager for the enabled analyzers. writeLog
-// receives analyzer.log records (nil: none are written).
-func NewManager(cfg Config, writeLog func(*Record)) *Manager {
+// receives analyzer.log records and writeDebug analyzer_debug.log records
+// (nil: none are written).
+func NewManager(cfg Config, writeLog func(*Record), writeDebug func(*DebugRecord)) *Manager {
 	m := &Manager{cfg: cfg, on: map[string]*Info{}, byPort: map[portKey][]*Info{}}
 	if cfg.AnalyzerLog {
 		m.log = writeLog
+	}
+	if cfg.DebugLog {
+		m.debugLog = writeDebug
 	}
 	for _, name := range cfg.Enabled {
 		if info := Lookup(name); info != nil {

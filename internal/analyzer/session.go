@@ -206,6 +206,7 @@ func (s *Session) confirm(n *node) {
 		return
 	}
 	s.confirmed = append(s.confirmed, name)
+	s.m.debug(s.c, "confirmation", name, "", nil)
 	s.c.AddService(name)
 }
 
@@ -216,6 +217,7 @@ func (s *Session) violation(n *node, reason string, data []byte) {
 	if !contains(s.violated, name) {
 		s.violated = append(s.violated, name)
 	}
+	s.m.debug(s.c, "violation", name, reason, data)
 	cfg := &s.m.cfg
 	if cfg.IgnoreViolations[name] {
 		return
@@ -228,6 +230,7 @@ func (s *Session) violation(n *node, reason string, data []byte) {
 		s.failedAnalyzer(n, reason, data)
 		return
 	}
+	s.m.debug(s.c, "disabled", name, "", nil)
 	n.removing = true
 	if s.depth == 0 {
 		s.settle()

@@ -54,6 +54,8 @@ type Features struct {
 	Analyzers     []string
 	AnalyzerPorts map[string][]zeek.Port
 	AnalyzerLog   bool // base/frameworks/analyzer/logging
+	// AnalyzerDebugLog: policy/frameworks/analyzer/debug-logging.
+	AnalyzerDebugLog bool
 }
 
 // DefaultConfig returns Zeek's defaults.
@@ -114,6 +116,9 @@ func (c *Config) Options(r *options.Registry) {
 	reg("DPD::ignore_violations_after", options.CountValue(&a.IgnoreViolationsAfter), "Connection size after which violations no longer disable analyzers.")
 	reg("DPD::track_removed_services_in_connection", options.BoolValue(&a.TrackRemovedServices), "Keep removed analyzers in service as -name.")
 	reg("Analyzer::Logging::failure_data_max_size", intCount(&a.FailureDataMaxSize), "Bytes of offending data in analyzer.log.")
+	reg("Analyzer::DebugLogging::include_confirmations", options.BoolValue(&a.DebugConfirmations), "Log confirmations in analyzer_debug.log.")
+	reg("Analyzer::DebugLogging::include_disabling", options.BoolValue(&a.DebugDisabling), "Log disabled analyzers in analyzer_debug.log.")
+	reg("Analyzer::DebugLogging::failure_data_max_size", intCount(&a.DebugFailureDataMaxSize), "Bytes of offending data in analyzer_debug.log.")
 
 	// Weird sampling (base/frameworks/notice/weird.zeek and init-bare).
 	w := &c.Weird

@@ -19,6 +19,8 @@ var implemented = []struct{ name, what string }{
 	{"base/frameworks/notice/weird", "weird.log"},
 	{"base/utils/site", "Site::local_nets"},
 	{"base/protocols/conn", "conn.log"},
+	{"base/frameworks/analyzer", "protocol detection and analyzer.log"},
+	{"policy/frameworks/analyzer/debug-logging", "analyzer_debug.log"},
 	{"policy/protocols/conn/vlan-logging", "conn.log vlan, inner_vlan"},
 	{"policy/protocols/conn/mac-logging", "conn.log orig_l2_addr, resp_l2_addr"},
 	{"policy/protocols/conn/pppoe-session-id-logging", "conn.log pppoe_session_id"},
@@ -54,6 +56,8 @@ func FeaturesOf(s *scripts.Set) Features {
 		// registrations fill it at zeek_init.
 		LikelyServer: s.LikelyServerPorts(),
 		AnalyzerLog:  s.Has("base/frameworks/analyzer/logging"),
+
+		AnalyzerDebugLog: s.Has("policy/frameworks/analyzer/debug-logging"),
 	}
 	// Analyzers whose script is loaded, in load order, with their ports.
 	ports := map[string][]zeek.Port{}

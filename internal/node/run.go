@@ -177,9 +177,21 @@ func newPipeline(cfg Config) (*pipeline, error) {
 			return nil, err
 		}
 	}
+	acfg.DebugLog = acfg.DebugLog || cfg.Loaded.AnalyzerDebugLog
+	var debugLog *logging.Stream[analyzer.DebugRecord]
+	if acfg.DebugLog {
+		if debugLog, err = logging.NewStream[analyzer.DebugRecord](lm, "analyzer_debug"); err != nil {
+			lm.Close()
+			return nil, err
+		}
+	}
 	p.analysis = analyzer.NewManager(acfg, func(r *analyzer.Record) {
 		if analyzerLog != nil {
 			_ = analyzerLog.Write(r)
+		}
+	}, func(r *analyzer.DebugRecord) {
+		if debugLog != nil {
+			_ = debugLog.Write(r)
 		}
 	})
 	ccfg.Analysis = p.analysis
