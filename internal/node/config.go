@@ -6,6 +6,7 @@ import (
 
 	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/frameworks/notice"
 	"github.com/heron-nsm/heron/internal/frameworks/weird"
 	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
@@ -24,6 +25,7 @@ type Config struct {
 	Analysis analyzer.Config
 	Site     site.Config
 	Weird    weird.Config
+	Notice   notice.Config
 	Log      logging.Config
 
 	// IgnoreChecksums is Zeek's ignore_checksums (-C).
@@ -56,6 +58,10 @@ type Features struct {
 	AnalyzerLog   bool // base/frameworks/analyzer/logging
 	// AnalyzerDebugLog: policy/frameworks/analyzer/debug-logging.
 	AnalyzerDebugLog bool
+	// NoticeLog: base/frameworks/notice (notice.log, notice_alarm.log).
+	NoticeLog bool
+	// NoticeExts are notice.log extensions in load order (add-geodata).
+	NoticeExts []string
 }
 
 // DefaultConfig returns Zeek's defaults.
@@ -65,6 +71,7 @@ func DefaultConfig() Config {
 		Analysis:               analyzer.DefaultConfig(),
 		Site:                   site.DefaultConfig(),
 		Weird:                  weird.DefaultConfig(),
+		Notice:                 notice.DefaultConfig(),
 		Log:                    logging.DefaultConfig(),
 		FragTimeout:            5 * zeek.Minute,
 		MaxPacketAnalyzerDepth: 25,
@@ -125,6 +132,8 @@ func (c *Config) Options(r *options.Registry) {
 	reg("Weird::sampling_threshold", options.CountValue(&w.SamplingThreshold), "Weirds of one name reported in full before sampling starts.")
 	reg("Weird::sampling_rate", options.CountValue(&w.SamplingRate), "After the threshold, report one in this many (0: none).")
 	iv("Weird::sampling_duration", &w.SamplingDuration, "Time after which sampling state is reset.")
+
+	c.Notice.Options(r)
 
 	// Site.
 	s := &c.Site

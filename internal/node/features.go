@@ -17,6 +17,7 @@ var implemented = []struct{ name, what string }{
 	{"base/packet-protocols", "packet decoding"},
 	{"base/frameworks/logging", "logging framework"},
 	{"base/frameworks/notice/weird", "weird.log"},
+	{"base/frameworks/notice/main", "notice.log and notice_alarm.log"},
 	{"base/utils/site", "Site::local_nets"},
 	{"base/protocols/conn", "conn.log"},
 	{"base/frameworks/analyzer", "protocol detection and analyzer.log"},
@@ -58,6 +59,7 @@ func FeaturesOf(s *scripts.Set) Features {
 		AnalyzerLog:  s.Has("base/frameworks/analyzer/logging"),
 
 		AnalyzerDebugLog: s.Has("policy/frameworks/analyzer/debug-logging"),
+		NoticeLog:        s.Has("base/frameworks/notice/main"),
 	}
 	// Analyzers whose script is loaded, in load order, with their ports.
 	ports := map[string][]zeek.Port{}
@@ -75,6 +77,9 @@ func FeaturesOf(s *scripts.Set) Features {
 				f.Analyzers = append(f.Analyzers, info.Name)
 			}
 		}
+	}
+	if s.Has("base/frameworks/notice/actions/add-geodata") {
+		f.NoticeExts = append(f.NoticeExts, "add-geodata")
 	}
 	// Extensions in load order.
 	for _, name := range s.Order() {

@@ -10,6 +10,7 @@ import (
 	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/communityid"
 	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/frameworks/notice"
 	"github.com/heron-nsm/heron/internal/frameworks/weird"
 	"github.com/heron-nsm/heron/internal/layers"
 	"github.com/heron-nsm/heron/internal/logging"
@@ -62,6 +63,7 @@ type pipeline struct {
 	rec      conn.Info
 	frags    *ipfrag.Reassembler
 	logs     *logging.Manager
+	notices  *notice.Framework
 	analysis *analyzer.Manager
 	pkt      packet.Packet
 	bugs     uint64
@@ -115,6 +117,7 @@ func RunSource(cfg Config, src pktsrc.Source) (res Result, err error) {
 func newPipeline(cfg Config) (*pipeline, error) {
 	lcfg := cfg.Log
 	lcfg.Extensions = append(append([]string(nil), lcfg.Extensions...), cfg.Loaded.ConnExts...)
+	lcfg.Extensions = append(lcfg.Extensions, cfg.Loaded.NoticeExts...)
 	lm, err := logging.NewManager(lcfg)
 	if err != nil {
 		return nil, err
@@ -144,7 +147,17 @@ func newPipeline(cfg Config) (*pipeline, error) {
 	if weirdLog != nil {
 		writeWeird = func(w *weird.Info) { _ = weirdLog.Write(w) }
 	}
-	p.weirds = weird.New(cfg.Weird, writeWeird, nil)
+	var weirdNotice func(*weird.Info)
+	if cfg.Loaded.NoticeLog {
+		nl, al, err := notice.NewStreams(lm)
+		if err != nil {
+			lm.Close()
+			return nil, err
+		}
+		p.notices = notice.New(cfg.Notice, notice.Writer(nl), notice.Writer(al))
+		weirdNotice = p.notices.Weird
+	}
+	p.weirds = weird.New(cfg.Weird, writeWeird, weirdNotice)
 
 	table, err := packet.Compile(packet.Wiring(), packet.Defaults())
 	if err != nil {
