@@ -8,6 +8,7 @@ import (
 // invocation is a parsed command line.
 type invocation struct {
 	read        string   // -r
+	sigFiles    []string // -s
 	bare        bool     // -b
 	noChecksums bool     // -C
 	logDir      string   // --logdir
@@ -32,6 +33,7 @@ type flagSpec struct {
 var flagSpecs = []flagSpec{
 	{"r", "readfile", func(i *invocation, v string) { i.read = v }, true},
 	{"b", "bare-mode", func(i *invocation, _ string) { i.bare = true }, false},
+	{"s", "signatures", func(i *invocation, v string) { i.sigFiles = append(i.sigFiles, v) }, true},
 	{"C", "no-checksums", func(i *invocation, _ string) { i.noChecksums = true }, false},
 	{"", "logdir", func(i *invocation, v string) { i.logDir = v }, true},
 	{"", "seed", func(i *invocation, v string) { i.seed = v }, true},

@@ -88,6 +88,7 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 		return 1
 	}
 	cfg.Trace = inv.read
+	cfg.SignatureFiles = inv.sigFiles
 	var prog *progress
 	if inv.progress == "always" || (inv.progress == "auto" && isTerminal(os.Stderr)) {
 		prog = newProgress(stderr)

@@ -27,6 +27,7 @@ func TestParseArgs(t *testing.T) {
 		{args: []string{"--logdir", "out", "--seed", "7", "--networks", "n.cfg", "-r", "x"}, want: invocation{read: "x", logDir: "out", seed: "7", networks: "n.cfg"}},
 		{args: []string{"--", "-r"}, want: invocation{scripts: []string{"-r"}}},
 		{args: []string{"-h"}, want: invocation{help: true}},
+		{args: []string{"-s", "a.sig", "--signatures=b.sig", "-r", "t"}, want: invocation{read: "t", sigFiles: []string{"a.sig", "b.sig"}}},
 		{args: []string{"--help-options"}, want: invocation{helpOptions: true}},
 		{args: []string{"-x"}, err: "unknown option -x"},
 		{args: []string{"--frob"}, err: "unknown option --frob"},

@@ -10,6 +10,8 @@ Heron reads network traffic and writes the same logs as Zeek.
 Options:
   -r, --readfile FILE   read packets from a pcap or pcapng file (gzip allowed)
   -b, --bare-mode       load only the named scripts and their dependencies
+  -s, --signatures FILE load a signature file (Zeek's signature language);
+                        may be given more than once
   -C, --no-checksums    ignore IP, TCP, UDP and ICMP checksums
       --logdir DIR      write logs to DIR (default: the working directory);
                         a Log::default_logdir=DIR argument overrides it

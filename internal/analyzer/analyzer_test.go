@@ -9,6 +9,7 @@ import (
 	"github.com/heron-nsm/heron/internal/conn"
 	"github.com/heron-nsm/heron/internal/layers"
 	"github.com/heron-nsm/heron/internal/packet"
+	"github.com/heron-nsm/heron/internal/signatures"
 	"github.com/heron-nsm/heron/internal/testutil/pktbuild"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
@@ -266,5 +267,92 @@ func TestDebugLog(t *testing.T) {
 	r.conversation(7, "HELLO\n")
 	if len(r.debug) != 0 {
 		t.Errorf("confirmation logged with include_confirmations=F: %v", r.debug)
+	}
+}
+
+func sigConfig(t *testing.T, src string) Config {
+	sigs, err := signatures.ParseBytes([]byte(src), "test.sig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := signatures.Compile(sigs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := echoConfig()
+	cfg.Signatures = set
+	return cfg
+}
+
+// TestSignatureActivation: a detection signature attaches the analyzer on
+// a port it is not registered for, and the buffered start of the
+// connection is replayed to it.
+func TestSignatureActivation(t *testing.T) {
+	cfg := sigConfig(t, `
+signature dpd_echo {
+	ip-proto == tcp
+	payload /^HEL/
+	enable "echo"
+}`)
+	r := newRig(t, cfg)
+	r.conversation(9999, "HE", "LLO\n", "more\n")
+	if r.recs[0].Service.V != "echo" {
+		t.Fatalf("service %q, want echo", r.recs[0].Service.V)
+	}
+	if strings.Join(echoLines, ",") != "HELLO,more,done" {
+		t.Fatalf("analyzer saw %v; want the replayed start and the rest", echoLines)
+	}
+	// No match: nothing attached.
+	r = newRig(t, cfg)
+	r.conversation(9999, "GOODBYE\n")
+	if r.recs[0].Service.Set || len(echoLines) != 0 {
+		t.Fatalf("attached without a match: %v %v", r.recs[0].Service, echoLines)
+	}
+}
+
+// TestSignatureBufferLimit: a match after dpd_buffer_size bytes is not
+// seen (dpd_match_only_beginning).
+func TestSignatureBufferLimit(t *testing.T) {
+	cfg := sigConfig(t, `
+signature dpd_echo {
+	ip-proto == tcp
+	payload /.*HELLO/
+	enable "echo"
+}`)
+	cfg.BufferSize = 16
+	r := newRig(t, cfg)
+	r.conversation(9999, strings.Repeat("x", 20)+"\n", "HELLO\n")
+	if r.recs[0].Service.Set {
+		t.Fatalf("matched beyond the buffer: service %q", r.recs[0].Service.V)
+	}
+	cfg.BufferSize = 1024
+	r = newRig(t, cfg)
+	r.conversation(9999, strings.Repeat("x", 20)+"\n", "HELLO\n")
+	if r.recs[0].Service.V != "echo" {
+		t.Fatalf("no match within the buffer: service %q", r.recs[0].Service.V)
+	}
+}
+
+// TestSignatureEvent: a signature with an event action reaches
+// OnSignature with its message and data.
+func TestSignatureEvent(t *testing.T) {
+	cfg := sigConfig(t, `
+signature my-sig {
+	ip-proto == udp
+	dst-port == 53
+	payload /.*secret/
+	event "found a secret"
+}`)
+	var got []SignatureMatch
+	cfg.OnSignature = func(m SignatureMatch) {
+		m.Data = append([]byte(nil), m.Data...)
+		got = append(got, m)
+	}
+	r := newRig(t, cfg)
+	r.feed(pktbuild.UDPPacket(pktbuild.IP{Src: cli, Dst: srv}, pktbuild.UDP{SrcPort: 5000, DstPort: 53}, []byte("a secret here")))
+	r.feed(pktbuild.UDPPacket(pktbuild.IP{Src: cli, Dst: srv}, pktbuild.UDP{SrcPort: 5000, DstPort: 53}, []byte("another secret")))
+	r.cm.Flush()
+	if len(got) != 1 || got[0].Sig.ID != "my-sig" || got[0].Msg != "found a secret" || string(got[0].Data) != "a secret here" || !got[0].IsOrig {
+		t.Fatalf("matches %+v; want one (a signature fires once per connection)", got)
 	}
 }

@@ -1,7 +1,10 @@
 package analyzer
 
 import (
+	"strings"
+
 	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/signatures"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
@@ -26,6 +29,14 @@ type Config struct {
 
 	// AnalyzerLog enables analyzer.log (base/frameworks/analyzer/logging).
 	AnalyzerLog bool
+
+	// Signatures are the compiled signatures: the enabled analyzers'
+	// detection signatures and the user's signature files. Nil: no
+	// detection by signature.
+	Signatures *signatures.Set
+	// OnSignature receives the matches of signatures with an event
+	// action (Zeek's signature_match), for the signatures framework.
+	OnSignature func(SignatureMatch)
 
 	// DebugLog enables analyzer_debug.log
 	// (policy/frameworks/analyzer/debug-logging) with its options.
@@ -59,12 +70,13 @@ type portKey struct {
 // Manager runs protocol analysis for one analysis thread: it creates a
 // Session for each new connection (it implements conn.Analysis).
 type Manager struct {
-	cfg    Config
-	conns  *conn.Manager
-	on     map[string]*Info
-	byPort map[portKey][]*Info
+	cfg      Config
+	conns    *conn.Manager
+	on       map[string]*Info
+	byPort   map[portKey][]*Info
 	log      func(*Record)
 	debugLog func(*DebugRecord)
+	matcher  *signatures.Matcher // per thread: its DFA cache is not shared
 }
 
 // NewManager returns a Manager for the enabled analyzers. writeLog
@@ -80,13 +92,13 @@ func NewManager(cfg Config, writeLog func(*Record), writeDebug func(*DebugRecord
 	}
 	for _, name := range cfg.Enabled {
 		if info := Lookup(name); info != nil {
-			m.on[info.Name] = info
+			m.on[strings.ToUpper(info.Name)] = info
 		}
 	}
 	// Port registrations in the order analyzers were enabled, so that
 	// several analyzers on one port attach in a stable order.
 	for _, name := range cfg.Enabled {
-		info := m.on[name]
+		info := m.on[strings.ToUpper(name)]
 		if info == nil {
 			continue
 		}
@@ -113,8 +125,15 @@ func containsInfo(list []*Info, i *Info) bool {
 // weirds and time); call it before the first packet.
 func (m *Manager) SetConns(c *conn.Manager) { m.conns = c }
 
-// enabled returns the enabled analyzer of a name, or nil.
-func (m *Manager) enabled(name string) *Info { return m.on[name] }
+// enabled returns the enabled analyzer of a name (any case, as signature
+// files write them), or nil. A "parent:child" name, which Zeek signatures
+// use for analyzers below another, names the child.
+func (m *Manager) enabled(name string) *Info {
+	if i := strings.LastIndexByte(name, ':'); i >= 0 {
+		name = name[i+1:]
+	}
+	return m.on[strings.ToUpper(name)]
+}
 
 // NewSession implements conn.Analysis.
 func (m *Manager) NewSession(c *conn.Conn) conn.Session {

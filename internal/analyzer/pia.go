@@ -35,6 +35,8 @@ type piaChunk struct {
 // connMatcher is the signature matcher's per-connection state, as the
 // PIA drives it: payload in, analyzer names to enable out.
 type connMatcher interface {
+	// firstPacket starts one direction with its first packet's headers.
+	firstPacket(orig bool, ip, transport []byte)
 	// match feeds payload of one direction; bol marks the start of a
 	// packet (UDP) and clear resets the direction's pattern state after
 	// it. It calls enable for each analyzer a matching signature enables.
@@ -49,8 +51,6 @@ func (p *pia) init(s *Session) {
 		p.state = piaSkipping
 	}
 }
-
-func (p *pia) active() bool { return p.state != piaSkipping }
 
 // add buffers a delivery and reports the state after it.
 func (p *pia) add(c piaChunk) piaState {
@@ -158,15 +158,13 @@ func (p *pia) activate(name string) {
 	}
 }
 
-// release drops the buffer once detection is over.
+// release drops the buffer once detection is over. The matcher is
+// finished only when the connection ends, as Zeek's PIA does.
 func (p *pia) release() {
 	for i := range p.chunks {
 		p.chunks[i] = piaChunk{}
 	}
 	p.chunks = nil
-	if p.matcher != nil && p.state == piaSkipping {
-		p.matcher.finish()
-	}
 }
 
 func (p *pia) done() {

@@ -156,6 +156,15 @@ func (s *Session) DeliverPacket(data []byte, orig bool) {
 	s.settle()
 }
 
+// FirstPacket starts signature matching of one direction with the headers
+// of its first packet.
+func (s *Session) FirstPacket(orig bool, ip, transport []byte) {
+	if s.pia.matcher != nil && s.pia.state != piaSkipping {
+		s.pia.matcher.firstPacket(orig, ip, transport)
+		s.settle()
+	}
+}
+
 // EndOfData passes the end of one direction on.
 func (s *Session) EndOfData(orig bool) {
 	s.forward(func(a Analyzer) { a.EndOfData(orig) })

@@ -79,7 +79,9 @@ type Conn struct {
 
 	weirdCounts []weirdCount
 
-	session  Session  // protocol analysis, when any
+	session  Session // protocol analysis, when any
+	seenOrig bool    // a UDP packet from each side reached the session
+	seenResp bool
 	services []string // confirmed protocols (conn.log service)
 }
 

@@ -138,8 +138,10 @@ type Manager struct {
 	ts    zeek.Time   // the current packet's own time (Zeek's current_timestamp)
 	tcps  []*tcpState // pool of TCP state
 
-	pieces     []seqRange // scratch for reassembly
-	reasmBytes int        // buffered out-of-order bytes, for MaxReassemblyBytes
+	pieces     []seqRange     // scratch for reassembly
+	cur        *packet.Packet // the packet being processed, for FirstPacket
+	curL4      []byte
+	reasmBytes int // buffered out-of-order bytes, for MaxReassemblyBytes
 
 	// Stats.
 	Created, Removed uint64
@@ -256,6 +258,15 @@ func (m *Manager) startSession(c *Conn) {
 	if m.cfg.Analysis != nil {
 		c.session = m.cfg.Analysis.NewSession(c)
 	}
+}
+
+// firstPacket hands the current packet's headers to the session as the
+// first packet of one direction.
+func (m *Manager) firstPacket(c *Conn, orig bool) {
+	if c.session == nil || m.cur == nil {
+		return
+	}
+	c.session.FirstPacket(orig, m.cur.IP.Header, m.curL4)
 }
 
 // remove ends a connection: reports it and frees its slot (Zeek's

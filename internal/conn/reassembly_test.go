@@ -38,6 +38,7 @@ func (s *streamRecorder) Undelivered(seq uint64, n int, orig bool) {
 func (s *streamRecorder) DeliverPacket(data []byte, orig bool) { s.pkts++ }
 func (s *streamRecorder) EndOfData(orig bool)                  { s.eof[dir(orig)] = true }
 func (s *streamRecorder) FlipRoles()                           { s.flips++ }
+func (s *streamRecorder) FirstPacket(bool, []byte, []byte)     {}
 func (s *streamRecorder) Done()                                { s.done = true }
 
 type oneSession struct{ s *streamRecorder }

@@ -13,6 +13,10 @@ type Session interface {
 	DeliverPacket(data []byte, orig bool)
 	// EndOfData reports the end of one TCP direction.
 	EndOfData(orig bool)
+	// FirstPacket passes the raw headers of the first packet of each
+	// direction (the IP header on, and the transport header on), for
+	// signature header conditions. Both are borrowed for the call.
+	FirstPacket(orig bool, ip, transport []byte)
 	// FlipRoles reports that originator and responder were swapped after
 	// the session was created.
 	FlipRoles()
@@ -61,6 +65,17 @@ func (c *Conn) HasService(name string) bool {
 // Services returns the confirmed protocols in order. The slice is the
 // connection's; do not keep it.
 func (c *Conn) Services() []string { return c.services }
+
+// TCPEstablished reports whether both TCP endpoints are past the handshake
+// (Zeek's signature condition tcp-state established): neither inactive
+// nor still in SYN or SYN-ACK. It is false for other protocols.
+func (c *Conn) TCPEstablished() bool {
+	if c.tcp == nil {
+		return false
+	}
+	est := func(s uint8) bool { return s != TCPInactive && s != TCPSYNSent && s != TCPSYNAckSent }
+	return est(c.tcp.orig.state) && est(c.tcp.resp.state)
+}
 
 // Size returns Zeek's c$orig$size or c$resp$size: payload bytes from
 // sequence numbers for TCP, datagram bytes for UDP and ICMP.

@@ -141,7 +141,9 @@ func (m *Manager) analyzeTCP(p *packet.Packet, data []byte) (packet.Key, []byte,
 	p.Processed = true
 	c := m.at(i)
 	isOrig := p.IP.Src == c.OrigAddr && sport == c.OrigPort
+	m.cur, m.curL4 = p, data
 	m.deliverTCP(c, isOrig, p, data)
+	m.cur, m.curL4 = nil, nil
 	return packet.Stop, nil, nil
 }
 
@@ -375,12 +377,15 @@ func (m *Manager) tcpProcess(c *Conn, isOrig bool, hdr []byte, length int, paylo
 		m.ackReceived(c, peer, relAck)
 	}
 
-	// CheckPIA_FirstPacket records which sides have been seen.
+	// CheckPIA_FirstPacket records which sides have been seen and lets
+	// the session see each side's first packet.
 	if isOrig && t.firstPacketSeen&seenOrig == 0 {
 		t.firstPacketSeen |= seenOrig
+		m.firstPacket(c, true)
 	}
 	if !isOrig && t.firstPacketSeen&seenResp == 0 {
 		t.firstPacketSeen |= seenResp
+		m.firstPacket(c, false)
 	}
 
 	t.relDataSeq = relSeq

@@ -74,8 +74,16 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		c.repLen = addLen(c.repLen, ulen)
 	}
 	if c.session != nil {
+		if isOrig && !c.seenOrig || !isOrig && !c.seenResp {
+			c.session.FirstPacket(isOrig, p.IP.Header, data)
+		}
 		payload := data[8:min(length, remaining)]
 		c.session.DeliverPacket(payload, isOrig)
+	}
+	if isOrig {
+		c.seenOrig = true
+	} else {
+		c.seenResp = true
 	}
 	return packet.Stop, nil, nil
 }

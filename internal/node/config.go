@@ -7,6 +7,7 @@ import (
 	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/conn"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
+	sigfw "github.com/heron-nsm/heron/internal/frameworks/signatures"
 	"github.com/heron-nsm/heron/internal/frameworks/weird"
 	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
@@ -18,6 +19,8 @@ import (
 type Config struct {
 	// Trace is the file to read (-r).
 	Trace string
+	// SignatureFiles are user signature files (-s).
+	SignatureFiles []string
 	// Loaded tells which Zeek scripts are in effect (what runs).
 	Loaded Features
 
@@ -26,7 +29,9 @@ type Config struct {
 	Site     site.Config
 	Weird    weird.Config
 	Notice   notice.Config
-	Log      logging.Config
+	// Signatures configures the signatures framework (signatures.log).
+	Signatures sigfw.Config
+	Log        logging.Config
 
 	// IgnoreChecksums is Zeek's ignore_checksums (-C).
 	IgnoreChecksums bool
@@ -58,6 +63,8 @@ type Features struct {
 	AnalyzerLog   bool // base/frameworks/analyzer/logging
 	// AnalyzerDebugLog: policy/frameworks/analyzer/debug-logging.
 	AnalyzerDebugLog bool
+	// SignaturesLog: base/frameworks/signatures (signatures.log).
+	SignaturesLog bool
 	// NoticeLog: base/frameworks/notice (notice.log, notice_alarm.log).
 	NoticeLog bool
 	// NoticeExts are notice.log extensions in load order (add-geodata).
@@ -72,6 +79,7 @@ func DefaultConfig() Config {
 		Site:                   site.DefaultConfig(),
 		Weird:                  weird.DefaultConfig(),
 		Notice:                 notice.DefaultConfig(),
+		Signatures:             sigfw.DefaultConfig(),
 		Log:                    logging.DefaultConfig(),
 		FragTimeout:            5 * zeek.Minute,
 		MaxPacketAnalyzerDepth: 25,
@@ -134,6 +142,7 @@ func (c *Config) Options(r *options.Registry) {
 	iv("Weird::sampling_duration", &w.SamplingDuration, "Time after which sampling state is reset.")
 
 	c.Notice.Options(r)
+	c.Signatures.Options(r)
 
 	// Site.
 	s := &c.Site

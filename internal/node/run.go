@@ -11,6 +11,7 @@ import (
 	"github.com/heron-nsm/heron/internal/communityid"
 	"github.com/heron-nsm/heron/internal/conn"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
+	sigfw "github.com/heron-nsm/heron/internal/frameworks/signatures"
 	"github.com/heron-nsm/heron/internal/frameworks/weird"
 	"github.com/heron-nsm/heron/internal/layers"
 	"github.com/heron-nsm/heron/internal/logging"
@@ -64,6 +65,7 @@ type pipeline struct {
 	frags    *ipfrag.Reassembler
 	logs     *logging.Manager
 	notices  *notice.Framework
+	sigs     *sigfw.Framework
 	analysis *analyzer.Manager
 	pkt      packet.Packet
 	bugs     uint64
@@ -108,6 +110,9 @@ func RunSource(cfg Config, src pktsrc.Source) (res Result, err error) {
 		}
 	}
 	p.conns.Flush()
+	if p.sigs != nil {
+		p.sigs.Done()
+	}
 	res.Connections = p.conns.Created
 	res.Bugs, res.FirstBug = p.bugs, p.firstBug
 	return res, nil
@@ -181,6 +186,23 @@ func newPipeline(cfg Config) (*pipeline, error) {
 
 	acfg := cfg.Analysis
 	acfg.Enabled = cfg.Loaded.Analyzers
+	if acfg.Signatures, err = compileSignatures(cfg.Loaded.Analyzers, cfg.SignatureFiles); err != nil {
+		lm.Close()
+		return nil, err
+	}
+	if cfg.Loaded.SignaturesLog {
+		sl, err := logging.NewStream[sigfw.Info](lm, sigfw.LogPath)
+		if err != nil {
+			lm.Close()
+			return nil, err
+		}
+		var noticer sigfw.Noticer = discardNotices{}
+		if p.notices != nil {
+			noticer = p.notices
+		}
+		p.sigs = sigfw.New(cfg.Signatures, func(r *sigfw.Info) { _ = sl.Write(r) }, noticer)
+		acfg.OnSignature = p.signatureMatch
+	}
 	acfg.Ports = cfg.Loaded.AnalyzerPorts
 	acfg.AnalyzerLog = acfg.AnalyzerLog && cfg.Loaded.AnalyzerLog
 	var analyzerLog *logging.Stream[analyzer.Record]
@@ -246,6 +268,9 @@ func (p *pipeline) packet(f *pktsrc.Frame) {
 	}
 	p.conns.Advance(p.now)
 	p.frags.Expire(p.now)
+	if p.sigs != nil {
+		p.sigs.Advance(p.now)
+	}
 	p.dec.Decode(pkt)
 }
 
@@ -332,3 +357,15 @@ type siteAdapter struct{ s *site.Site }
 
 func (a siteAdapter) IsLocal(ip netip.Addr) bool { return a.s.IsLocal(ip) }
 func (a siteAdapter) HaveLocalNets() bool        { return a.s.LogsLocality() }
+
+// signatureMatch hands a signature_match to the signatures framework.
+func (p *pipeline) signatureMatch(m analyzer.SignatureMatch) {
+	p.sigs.Match(sigfw.Match{
+		TS: p.now, UID: m.Conn.UIDString(), ID: m.Conn.ID(p.cfg.Loaded.VLANConnKey),
+		IsOrig: m.IsOrig, SigID: m.Sig.ID, Msg: m.Msg, Data: m.Data,
+	})
+}
+
+type discardNotices struct{}
+
+func (discardNotices) Notice(zeek.Time, notice.Info) {}
