@@ -12,6 +12,7 @@ import (
 	"github.com/heron-nsm/heron/internal/options"
 	"github.com/heron-nsm/heron/internal/scripts"
 	"github.com/heron-nsm/heron/internal/site"
+	"github.com/heron-nsm/heron/internal/zeek"
 )
 
 const version = "0.1.0-dev"
@@ -35,10 +36,19 @@ func (inv *invocation) configure(stderr io.Writer) (node.Config, error) {
 	if un := loaded.Unimplemented(); len(un) > 0 {
 		fmt.Fprintf(stderr, "heron: warning: accepted but not implemented yet (ignored): %s\n", strings.Join(un, ", "))
 	}
-	cfg.Loaded = node.FeaturesOf(loaded)
-
 	reg := options.NewRegistry()
 	cfg.Options(reg)
+	// The port sets the loaded scripts define (HTTP::ports, …) and
+	// likely_server_ports are options too: they decide where analyzers
+	// attach and which side is the server.
+	portVars := map[string]*[]zeek.Port{}
+	for name, ports := range loaded.PortVariables() {
+		v := ports
+		portVars[name] = &v
+		reg.Register(name, options.SetPortValue(&v), "Ports of "+name+" (from the Zeek scripts).")
+	}
+	var likely []zeek.Port
+	reg.Register("likely_server_ports", options.SetPortValue(&likely), "Ports taken to be servers' when choosing a connection's originator.")
 	if inv.logDir != "" {
 		cfg.Log.LogDir = inv.logDir
 	}
@@ -62,6 +72,11 @@ func (inv *invocation) configure(stderr io.Writer) (node.Config, error) {
 	if inv.noChecksums {
 		cfg.IgnoreChecksums = true
 	}
+	for name, v := range portVars {
+		loaded.SetPortVariable(name, *v)
+	}
+	cfg.Loaded = node.FeaturesOf(loaded)
+	cfg.Loaded.LikelyServer = append(cfg.Loaded.LikelyServer, likely...)
 	seed := inv.seed
 	if seed == "" {
 		seed = os.Getenv("HERON_SEED")
@@ -168,6 +183,14 @@ func listOptions(w io.Writer) {
 	cfg := node.DefaultConfig()
 	reg := options.NewRegistry()
 	cfg.Options(reg)
+	if loaded, err := scripts.Load(false, nil); err == nil {
+		for name, ports := range loaded.PortVariables() {
+			v := ports
+			reg.Register(name, options.SetPortValue(&v), "Ports of "+name+" (from the Zeek scripts).")
+		}
+	}
+	var likely []zeek.Port
+	reg.Register("likely_server_ports", options.SetPortValue(&likely), "Ports taken to be servers' when choosing a connection's originator (the scripts' analyzer ports are added).")
 	for _, o := range reg.List() {
 		fmt.Fprintf(w, "%s: %s = %s\n    %s\n", o.Name, o.Type, o.Default, o.Doc)
 	}

@@ -196,3 +196,42 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 		t.Errorf("--help-options: exit %d, output lacks options:\n%.300s", code, out)
 	}
 }
+
+// TestPortOptions: the scripts' port sets and likely_server_ports are
+// options; they decide which side of a mid-stream flow is the server.
+func TestPortOptions(t *testing.T) {
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	w, _ := pcapfile.NewWriter(&buf, 1, pcapfile.WriterOptions{})
+	a, b := pktbuild.V4("10.0.0.1"), pktbuild.V4("10.0.0.2")
+	f := pktbuild.EtherIP(pktbuild.UDPPacket(pktbuild.IP{Src: a, Dst: b}, pktbuild.UDP{SrcPort: 5353, DstPort: 40000}, []byte("x")))
+	w.WritePacket(zeek.Time(1_600_000_000_000_000_000), f, uint32(len(f)))
+	trace := filepath.Join(dir, "u.pcap")
+	os.WriteFile(trace, buf.Bytes(), 0o644)
+	orig := func(args ...string) string {
+		logs := filepath.Join(dir, strings.Join(args, "_"))
+		args = append([]string{"-r", trace, "--logdir", logs}, args...)
+		if code, _, stderr := runCLI(args...); code != 0 {
+			t.Fatalf("heron %q: %s", args, stderr)
+		}
+		data, _ := os.ReadFile(filepath.Join(logs, "conn.log"))
+		for _, line := range strings.Split(string(data), "\n") {
+			if f := strings.Split(line, "\t"); len(f) > 3 && !strings.HasPrefix(line, "#") {
+				return f[2] + ":" + f[3]
+			}
+		}
+		t.Fatalf("no connection in %s", data)
+		return ""
+	}
+	// 5353/udp (mDNS, a DNS port) is a likely server port in default mode:
+	// the flow is flipped so that 10.0.0.2 is the originator.
+	if got := orig(); got != "10.0.0.2:40000" {
+		t.Errorf("default: originator %s, want 10.0.0.2:40000", got)
+	}
+	if got := orig("DNS::ports-={5353/udp}"); got != "10.0.0.1:5353" {
+		t.Errorf("without 5353 in DNS::ports: originator %s, want 10.0.0.1:5353", got)
+	}
+	if got := orig("-b", "base/protocols/conn", "likely_server_ports+={5353/udp}"); got != "10.0.0.2:40000" {
+		t.Errorf("bare with likely_server_ports: originator %s", got)
+	}
+}

@@ -143,6 +143,7 @@ type Set struct {
 	// registrations per analyzer (see ports.go).
 	likely []zeek.Port
 	regs   []AnalyzerPorts
+	ports  portState
 }
 
 // Load returns the scripts zeek loads for a run with -b (bare) or without,
@@ -191,7 +192,8 @@ func (c *catalog) load(env Env, names []string) (*Set, error) {
 		return nil, l.err
 	}
 	s := &Set{c: c, index: make(map[string]int, len(l.order)), order: l.order, sigs: l.sigs}
-	s.likely, s.regs = l.ports.finish()
+	s.ports = l.ports
+	s.likely, s.regs = s.ports.finish()
 	for i, n := range l.order {
 		s.index[n] = i
 	}

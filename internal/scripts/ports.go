@@ -322,3 +322,33 @@ func (s *Set) AnalyzerPorts() []AnalyzerPorts {
 	}
 	return out
 }
+
+// PortVariables returns the port-set variables the loaded scripts define
+// (such as "HTTP::ports" or "PacketAnalyzer::VXLAN::vxlan_ports") with
+// their values after the scripts' redefs, sorted.
+func (s *Set) PortVariables() map[string][]zeek.Port {
+	out := make(map[string][]zeek.Port, len(s.ports.vars))
+	for name, set := range s.ports.vars {
+		if name == likelyServerPorts {
+			continue
+		}
+		out[name] = sortedPorts(set)
+	}
+	return out
+}
+
+// SetPortVariable gives a port-set variable a new value, as a command-line
+// redef of it would, and recomputes LikelyServerPorts and AnalyzerPorts.
+// It reports false when the loaded scripts define no such variable.
+func (s *Set) SetPortVariable(name string, ports []zeek.Port) bool {
+	if _, ok := s.ports.vars[name]; !ok || name == likelyServerPorts {
+		return false
+	}
+	set := make(map[zeek.Port]bool, len(ports))
+	for _, p := range ports {
+		set[p] = true
+	}
+	s.ports.vars[name] = set
+	s.likely, s.regs = s.ports.finish()
+	return true
+}

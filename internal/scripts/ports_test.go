@@ -860,3 +860,34 @@ func FuzzParseCatalog(f *testing.F) {
 		}
 	})
 }
+
+func TestSetPortVariable(t *testing.T) {
+	s, err := Load(true, []string{"base/protocols/conn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := s.PortVariables()
+	vx, ok := vars["PacketAnalyzer::VXLAN::vxlan_ports"]
+	if !ok || len(vx) != 1 || vx[0] != (zeek.Port{Num: 4789, Proto: zeek.ProtoUDP}) {
+		t.Fatalf("vxlan_ports = %v", vx)
+	}
+	extra := zeek.Port{Num: 14789, Proto: zeek.ProtoUDP}
+	if !s.SetPortVariable("PacketAnalyzer::VXLAN::vxlan_ports", append(vx, extra)) {
+		t.Fatal("SetPortVariable refused vxlan_ports")
+	}
+	found := false
+	for _, p := range s.LikelyServerPorts() {
+		found = found || p == extra
+	}
+	if !found {
+		t.Errorf("likely_server_ports lacks the added port")
+	}
+	for _, ap := range s.AnalyzerPorts() {
+		if ap.Analyzer == "ANALYZER_VXLAN" && len(ap.Server) != 2 {
+			t.Errorf("VXLAN registration %v", ap.Server)
+		}
+	}
+	if s.SetPortVariable("HTTP::no_such", nil) || s.SetPortVariable("likely_server_ports", nil) {
+		t.Error("SetPortVariable accepted an unknown or protected variable")
+	}
+}
