@@ -211,6 +211,27 @@ func GapAt(script []Chunk, orig bool, at, n int) []Chunk {
 	return out
 }
 
+// DirLen returns the number of data bytes of one direction in script.
+func DirLen(script []Chunk, orig bool) int {
+	n := 0
+	for _, c := range script {
+		if c.Orig == orig && c.Gap <= 0 && !c.End {
+			n += len(c.Data)
+		}
+	}
+	return n
+}
+
+// ForEachGap calls fn with a copy of script in which n bytes of one
+// direction's data, starting at each offset in turn (0 to DirLen-1), are a
+// gap (GapAt). Tests use it to check that an analyzer survives a gap
+// anywhere, e.g. by running SplitEvery on each gapped script.
+func ForEachGap(script []Chunk, orig bool, n int, fn func(at int, gapped []Chunk)) {
+	for at := range DirLen(script, orig) {
+		fn(at, GapAt(script, orig, at, n))
+	}
+}
+
 // cutPoints lists every offset (over all data bytes) strictly inside a
 // data chunk.
 func cutPoints(script []Chunk) []int {

@@ -46,6 +46,13 @@
 // Undelivered with the right relative sequence number (the first byte of
 // each direction is 1, as in Heron's reassembly), and GapAt turns a
 // stretch of a script's data into a gap, for testing the same
-// conversation with bytes missing at chosen places. Play delivers a script
-// once, for tests that need no splitting.
+// conversation with bytes missing at chosen places; ForEachGap does that
+// at every offset of a direction. Play and PlayCuts deliver a script once,
+// for tests that need no splitting or want one particular cutting.
+//
+// Cost: a script of n data bytes makes about n+Random+2 runs, each over
+// the whole script, so for long conversations (kilobytes) set MaxSplits.
+// Results that legitimately depend on the cutting (a few of Zeek's own,
+// such as ContentLine's SetDeliverySize) cannot be checked this way; test
+// those with fixed chunks through PlayCuts.
 package analyzertest

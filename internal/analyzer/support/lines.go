@@ -3,6 +3,8 @@ package support
 import (
 	"errors"
 	"fmt"
+
+	"github.com/heron-nsm/heron/internal/analyzer"
 )
 
 // DefaultMaxLineLength is the line length limit Zeek's ContentLine analyzer
@@ -143,6 +145,15 @@ func (c *ConnFlags) First(f ConnFlag) bool {
 //     byte and the arriving byte are lost. The rest of the line follows as
 //     a new line. So every delivered line is shorter than L.
 //   - End delivers a partial line as if an LF had arrived.
+//
+// Zeek looks for the LF of a CRLF only within the packet at hand, so a few
+// results depend on where the input was cut, and LineSplitter keeps them:
+// given the same chunks it raises the same weirds. Both concern modes
+// without CRAsEOL: a CR, CR, LF cut between the second CR and the LF
+// raises WeirdSingleCR (uncut, it does not); and a line one byte short of
+// the limit ending in CRLF cut between CR and LF raises WeirdLineTooLong
+// (the line delivered is the same). SetDeliverySize depends on the cutting
+// too (see there).
 //
 // Memory: the line buffer starts at 128 bytes, doubles as needed up to L,
 // and is kept; once it has grown, nothing allocates. A LineSplitter must
@@ -388,6 +399,28 @@ func (s *LineSplitter) deliver(data []byte) {
 func (s *LineSplitter) split(data []byte) int {
 	for i := 0; i < len(data); i++ {
 		c := data[i]
+		if c != '\r' && c != '\n' && c != 0 && s.last != '\r' {
+			// A run of ordinary bytes: copy it in bulk. Byte by byte
+			// it would take the default case below and change nothing
+			// but the buffer and last.
+			j := i + 1
+			for j < len(data) && data[j] != '\r' && data[j] != '\n' && data[j] != 0 {
+				j++
+			}
+			for i < j {
+				if s.off >= len(s.buf) && !s.grow() {
+					s.h.Weird(WeirdLineTooLong, s.orig)
+					s.off = len(s.buf) - 1
+					return s.emit(data, i, data[i])
+				}
+				n := copy(s.buf[s.off:], data[i:j])
+				s.off += n
+				i += n
+			}
+			s.last = data[j-1]
+			i = j - 1
+			continue
+		}
 		if s.off >= len(s.buf) && !s.grow() {
 			s.h.Weird(WeirdLineTooLong, s.orig)
 			s.off = len(s.buf) - 1
@@ -524,3 +557,5 @@ func (p *LinePair) Undelivered(_ uint64, n int, orig bool) { p.Dir(orig).Gap(n) 
 
 // EndOfData ends the direction's stream.
 func (p *LinePair) EndOfData(orig bool) { p.Dir(orig).End() }
+
+var _ analyzer.StreamSink = (*LinePair)(nil)
