@@ -84,7 +84,9 @@ func (r *rig) ConnDone(c *conn.Conn) {
 func (r *rig) ConnWeird(now zeek.Time, c *conn.Conn, name, addl, source string) {
 	r.weirds = append(r.weirds, name+"/"+source)
 }
-func (r *rig) GlobalWeird(string) conn.WeirdVerdict { return conn.WeirdUnknown }
+func (r *rig) GlobalWeird(string) conn.WeirdVerdict                   { return conn.WeirdUnknown }
+func (r *rig) RexmitInconsistency(*conn.Conn, []byte, []byte, string) {}
+func (r *rig) ContentGap(*conn.Conn, bool, uint64, uint64)            {}
 func (r *rig) PacketWeird(p *packet.Packet, name, addl, source string) {
 	r.weirds = append(r.weirds, name+"/"+source)
 }

@@ -38,6 +38,12 @@ func (h *harness) ConnWeird(now zeek.Time, c *Conn, name, addl, source string) {
 
 func (h *harness) GlobalWeird(string) WeirdVerdict { return WeirdUnknown }
 
+func (h *harness) RexmitInconsistency(c *Conn, old, new []byte, flags string) {
+	h.weird = append(h.weird, "rexmit_inconsistency/"+string(old)+"/"+string(new)+"/"+flags)
+}
+
+func (h *harness) ContentGap(c *Conn, orig bool, seq, n uint64) {}
+
 func (h *harness) PacketWeird(p *packet.Packet, name, addl, source string) {
 	h.weird = append(h.weird, name+"/"+source)
 }

@@ -61,6 +61,12 @@ type Config struct {
 	// placing a segment small under a flood of tiny segments. 0: no bound.
 	MaxReassemblyBlocks int
 
+	// CheckOverlaps keeps delivered TCP data until it is acknowledged and
+	// compares retransmissions with it (Zeek does this when a script
+	// handles rexmit_inconsistency, as policy/protocols/conn/weirds does);
+	// differences go to Sink.RexmitInconsistency.
+	CheckOverlaps bool
+
 	// Analysis creates the sessions that analyse connections' payload;
 	// nil when only connections are tracked.
 	Analysis Analysis
@@ -116,6 +122,14 @@ type Sink interface {
 	ConnWeird(now zeek.Time, c *Conn, name, addl, source string)
 	// GlobalWeird applies Zeek's sampling white list and global list.
 	GlobalWeird(name string) WeirdVerdict
+	// RexmitInconsistency reports retransmitted TCP data that differs
+	// from what was first seen (only with Config.CheckOverlaps): old and
+	// new bytes, and the packet's flags as Zeek prints them ("AP"). The
+	// slices are borrowed for the call.
+	RexmitInconsistency(c *Conn, old, new []byte, flags string)
+	// ContentGap reports a content gap that counts in missed_bytes (Zeek's
+	// content_gap event): n bytes at relative sequence seq.
+	ContentGap(c *Conn, orig bool, seq, n uint64)
 }
 
 // Manager tracks the connections of one analysis thread. It implements
@@ -140,6 +154,7 @@ type Manager struct {
 
 	pieces     []seqRange     // scratch for reassembly
 	cur        *packet.Packet // the packet being processed, for FirstPacket
+	curFlags   string
 	curL4      []byte
 	reasmBytes int // buffered out-of-order bytes, for MaxReassemblyBytes
 

@@ -14,12 +14,21 @@ package conn
 // that arrives in order is delivered straight from the packet and never
 // copied.
 type reassembler struct {
-	cover          []seqRange
-	coverBuf       [4]seqRange
-	pend           []dataBlock
-	pendBytes      int
-	lastReassem    uint64
-	trimSeq        uint64
+	cover       []seqRange
+	coverBuf    [4]seqRange
+	pend        []dataBlock
+	pendBytes   int
+	lastReassem uint64
+	trimSeq     uint64
+	// retained holds delivered bytes from retainedSeq on until they are
+	// acknowledged, when overlaps are checked for consistency
+	// (Config.CheckOverlaps). retainedCuts holds the start of each block
+	// after the first: Zeek compares new data with each held block in
+	// turn and frees a block only once it is acknowledged as a whole.
+	retained     []byte
+	retainedSeq  uint64
+	retainedCuts []uint64
+
 	hadGap         bool
 	skipDeliveries bool
 	didEOF         bool
@@ -160,8 +169,90 @@ func (r *reassembler) popPending() dataBlock {
 	return b
 }
 
+// retain keeps delivered bytes at seq, as one block, for overlap checks.
+func (r *reassembler) retain(seq uint64, data []byte) {
+	switch {
+	case len(r.retained) == 0 || r.retainedSeq+uint64(len(r.retained)) != seq:
+		r.retained = r.retained[:0]
+		r.retainedCuts = r.retainedCuts[:0]
+		r.retainedSeq = seq
+	default:
+		r.retainedCuts = append(r.retainedCuts, seq)
+	}
+	r.retained = append(r.retained, data...)
+	if over := len(r.retained) - maxRetained; over > 0 {
+		// Heron's bound: a peer that never acknowledges cannot make us
+		// hold its stream; the oldest bytes go unchecked.
+		r.releaseRetained(r.retainedSeq + uint64(over))
+		if over := len(r.retained) - maxRetained; over > 0 {
+			n := copy(r.retained, r.retained[over:])
+			r.retained = r.retained[:n]
+			r.retainedSeq += uint64(over)
+		}
+	}
+}
+
+// maxRetained bounds the delivered, unacknowledged bytes one direction
+// keeps for overlap checks. Zeek keeps them until acknowledged, however
+// many; 16 MiB is more than any window we expect on a tapped link.
+const maxRetained = 16 << 20
+
+// releaseRetained forgets the retained blocks that end at or below seq.
+func (r *reassembler) releaseRetained(seq uint64) {
+	end := r.retainedSeq + uint64(len(r.retained))
+	if len(r.retained) == 0 || seq <= r.retainedSeq {
+		return
+	}
+	if seq >= end {
+		r.retained = r.retained[:0]
+		r.retainedCuts = r.retainedCuts[:0]
+		r.retainedSeq = end
+		return
+	}
+	// The first block still held is the last one starting at or
+	// below seq that does not end at or below it.
+	k := 0
+	for k < len(r.retainedCuts) && r.retainedCuts[k] <= seq {
+		k++
+	}
+	if k == 0 {
+		return
+	}
+	start := r.retainedCuts[k-1]
+	n := copy(r.retained, r.retained[start-r.retainedSeq:])
+	r.retained = r.retained[:n]
+	r.retainedSeq = start
+	m := copy(r.retainedCuts, r.retainedCuts[k:])
+	r.retainedCuts = r.retainedCuts[:m]
+}
+
+// held returns the bytes held for [seq, upper) up to the end of the block
+// that holds seq: retained delivered data or a pending block; nil when
+// none holds seq.
+func (r *reassembler) held(seq, upper uint64) (uint64, []byte) {
+	if n := uint64(len(r.retained)); n > 0 && seq >= r.retainedSeq && seq < r.retainedSeq+n {
+		end := min(upper, r.retainedSeq+n)
+		for _, cut := range r.retainedCuts {
+			if cut > seq {
+				end = min(end, cut)
+				break
+			}
+		}
+		return seq, r.retained[seq-r.retainedSeq : end-r.retainedSeq]
+	}
+	for _, b := range r.pend {
+		if b.data != nil && seq >= b.seq && seq < b.upper {
+			end := min(upper, b.upper)
+			return seq, b.data[seq-b.seq : end-b.seq]
+		}
+	}
+	return 0, nil
+}
+
 // clear drops every held block (Zeek's ClearBlocks).
 func (r *reassembler) clear() (freed int) {
+	r.retained = r.retained[:0]
+	r.retainedCuts = r.retainedCuts[:0]
 	freed = r.pendBytes
 	r.cover = r.cover[:0]
 	for i := range r.pend {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/heron-nsm/heron/internal/zeek"
@@ -267,5 +268,73 @@ func TestReassemblyBlockBound(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no reassembly_limit_exceeded weird: %v", h.weird)
+	}
+}
+
+// TestOverlapInconsistency: with CheckOverlaps, retransmitted bytes that
+// differ from the first copy are reported, the first copy stays in the
+// stream, and identical retransmissions are not reported.
+func TestOverlapInconsistency(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.CheckOverlaps = true
+	an := &oneSession{}
+	cfg.Analysis = an
+	h := newHarness(t, cfg)
+	h.feed(0, tcp(true, S, 1000, 0, ""))
+	h.feed(ms, tcp(false, SA, 5000, 1001, ""))
+	h.feed(ms, tcp(true, A, 1001, 5001, ""))
+	h.feed(ms, tcp(true, PA, 1001, 5001, "hello"))
+	h.feed(ms, tcp(true, PA, 1001, 5001, "hello"))  // same bytes again
+	h.feed(ms, tcp(true, PA, 1001, 5001, "jello"))  // a different first byte
+	h.feed(ms, tcp(true, PA, 1011, 5001, "world"))  // out of order
+	h.feed(ms, tcp(true, PA, 1011, 5001, "w0rld"))  // differs from the pending copy
+	h.feed(ms, tcp(true, PA, 1006, 5001, ", the ")) // fills the hole, overlaps "w"
+	h.feed(ms, tcp(false, A, 5001, 1016, ""))       // ack frees the data
+	h.feed(ms, tcp(true, PA, 1001, 5001, "XXXXX"))  // acked already: not compared
+	h.finish()
+	var got []string
+	for _, w := range h.weird {
+		if strings.HasPrefix(w, "rexmit_inconsistency") {
+			got = append(got, w)
+		}
+	}
+	// Zeek reports the whole overlapping stretch of each held block.
+	want := []string{"rexmit_inconsistency/hello/jello/AP", "rexmit_inconsistency/world/w0rld/AP", "rexmit_inconsistency/w/ /AP"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("inconsistencies %q, want %q", got, want)
+	}
+	if s := an.s.data[0].String(); s != "hello, theworld" {
+		t.Errorf("stream %q; the first copy wins", s)
+	}
+}
+
+// TestOverlapPerBlock checks that a retransmission spanning two delivered
+// segments is compared with each on its own and that the acknowledged part
+// of a retransmission is not compared, as Zeek does.
+func TestOverlapPerBlock(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.CheckOverlaps = true
+	cfg.Analysis = &oneSession{}
+	h := newHarness(t, cfg)
+	h.feed(0, tcp(true, S, 1000, 0, ""))
+	h.feed(ms, tcp(false, SA, 5000, 1001, ""))
+	h.feed(ms, tcp(true, A, 1001, 5001, ""))
+	h.feed(ms, tcp(true, PA, 1001, 5001, "abc"))
+	h.feed(ms, tcp(true, PA, 1004, 5001, "def"))
+	h.feed(ms, tcp(true, PA, 1001, 5001, "XbcdeY")) // spans both segments
+	h.feed(ms, tcp(false, A, 5001, 1003, ""))       // acks part of "abc"
+	h.feed(ms, tcp(true, PA, 1001, 5001, "abZ"))    // the acked "ab" is not compared
+	h.feed(ms, tcp(false, A, 5001, 1007, ""))       // acks everything
+	h.feed(ms, tcp(true, PA, 1004, 5001, "QQQ"))    // nothing held: silent
+	h.finish()
+	var got []string
+	for _, w := range h.weird {
+		if strings.HasPrefix(w, "rexmit_inconsistency") {
+			got = append(got, w)
+		}
+	}
+	want := []string{"rexmit_inconsistency/abc/Xbc/AP", "rexmit_inconsistency/def/deY/AP", "rexmit_inconsistency/c/Z/AP"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("inconsistencies %q, want %q", got, want)
 	}
 }

@@ -285,6 +285,9 @@ func (m *Manager) tcpProcess(c *Conn, isOrig bool, hdr []byte, length int, paylo
 	t := c.tcp
 	now := m.ts
 	flags := hdr[13]
+	if m.cfg.CheckOverlaps {
+		m.curFlags = flagString(flags)
+	}
 	baseSeq, ackSeq := be32(hdr[4:]), be32(hdr[8:])
 	ep := t.resp
 	if isOrig {
@@ -670,4 +673,20 @@ func updateLastSeq(ep *tcpEndpoint, lastSeq uint32, flags uint8, length int, c *
 		c.scaledHistory(code, &ep.rxmt)
 	}
 	return delta
+}
+
+// flagString prints TCP flags as Zeek's TCP_Flags::AsString.
+func flagString(f uint8) string {
+	var b [6]byte
+	n := 0
+	for _, x := range [...]struct {
+		bit uint8
+		c   byte
+	}{{flagSYN, 'S'}, {flagFIN, 'F'}, {flagRST, 'R'}, {flagACK, 'A'}, {0x08, 'P'}, {flagURG, 'U'}} {
+		if f&x.bit != 0 {
+			b[n] = x.c
+			n++
+		}
+	}
+	return string(b[:n])
 }

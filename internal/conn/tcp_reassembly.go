@@ -1,5 +1,7 @@
 package conn
 
+import "bytes"
+
 // The TCP reassembler's sequence-space logic (Zeek's TCP_Reassembler and
 // Reassembler): delivery of in-order data to the session, buffering of
 // out-of-order data, content gaps (the 'G'/'g' history letters,
@@ -24,6 +26,7 @@ func (m *Manager) gap(c *Conn, ep *tcpEndpoint, seq, n uint64) {
 	}
 	if m.cfg.ReportGapsForPartial || clean {
 		c.MissedBytes += n // base/protocols/conn's content_gap handler
+		m.sink.ContentGap(c, ep.isOrig, seq, n)
 	}
 	if c.session != nil {
 		c.session.Undelivered(seq, int(n), ep.isOrig)
@@ -35,6 +38,9 @@ func (m *Manager) gap(c *Conn, ep *tcpEndpoint, seq, n uint64) {
 // when the bytes were not kept) and advances the delivered point.
 func (m *Manager) deliver(c *Conn, ep *tcpEndpoint, seq uint64, n uint64, data []byte) {
 	ep.reasm.lastReassem = seq + n
+	if m.cfg.CheckOverlaps && data != nil {
+		ep.reasm.retain(seq, data)
+	}
 	if c.session != nil && data != nil && !ep.reasm.skipDeliveries {
 		c.session.DeliverStream(data, ep.isOrig)
 	}
@@ -114,6 +120,7 @@ func (m *Manager) trimToSeq(c *Conn, ep *tcpEndpoint, seq uint64) {
 		m.undelivered(c, ep, seq)
 	}
 	r.trimBelow(seq)
+	r.releaseRetained(seq)
 	if len(r.pend) > 0 && r.pend[0].seq == r.lastReassem {
 		m.blockInserted(c, ep, seqRange{r.pend[0].seq, r.pend[0].upper})
 	}
@@ -136,7 +143,10 @@ func (m *Manager) dataSent(c *Conn, ep *tcpEndpoint, seq uint64, n int, data []b
 		data = data[ack-seq:]
 		seq = ack
 	}
-	// NewBlock.
+	// NewBlock: overlaps with held data are compared first.
+	if m.cfg.CheckOverlaps && upper > seq {
+		m.checkOverlap(c, ep, seq, data)
+	}
 	if upper > seq && upper > r.trimSeq {
 		if seq < r.trimSeq {
 			data = data[r.trimSeq-seq:]
@@ -147,7 +157,7 @@ func (m *Manager) dataSent(c *Conn, ep *tcpEndpoint, seq uint64, n int, data []b
 		if len(m.pieces) > 0 {
 			first := m.pieces[0]
 			touches := first.seq <= r.lastReassem && first.upper > r.lastReassem
-			keep := c.session != nil
+			keep := c.session != nil || m.cfg.CheckOverlaps
 			for _, pc := range m.pieces {
 				pdata := data[pc.seq-seq : pc.upper-seq]
 				switch {
@@ -270,5 +280,36 @@ func (m *Manager) releaseReassembly(c *Conn) {
 	}
 	for _, ep := range [2]*tcpEndpoint{c.tcp.orig, c.tcp.resp} {
 		m.reasmBytes -= ep.reasm.clear()
+	}
+}
+
+// checkOverlap is Reassembler::CheckOverlap with TCP_Reassembler::Overlap:
+// new data that overlaps held data with different bytes is a
+// retransmission inconsistency (keep-alives aside: a single byte counts
+// only once the peer has sent something).
+func (m *Manager) checkOverlap(c *Conn, ep *tcpEndpoint, seq uint64, data []byte) {
+	r := &ep.reasm
+	upper := seq + uint64(len(data))
+	for cur := seq; cur < upper; {
+		at, old := r.held(cur, upper)
+		if old == nil {
+			// Skip to the next held byte, if any.
+			next := upper
+			if n := uint64(len(r.retained)); n > 0 && r.retainedSeq > cur && r.retainedSeq < next {
+				next = r.retainedSeq
+			}
+			for _, b := range r.pend {
+				if b.data != nil && b.seq > cur && b.seq < next {
+					next = b.seq
+				}
+			}
+			cur = next
+			continue
+		}
+		nw := data[at-seq : at-seq+uint64(len(old))]
+		if !bytes.Equal(old, nw) && (len(old) > 1 || ep.peer.lastTime != 0) {
+			m.sink.RexmitInconsistency(c, old, nw, m.curFlags)
+		}
+		cur = at + uint64(len(old))
 	}
 }

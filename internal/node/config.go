@@ -63,6 +63,9 @@ type Features struct {
 	AnalyzerLog   bool // base/frameworks/analyzer/logging
 	// AnalyzerDebugLog: policy/frameworks/analyzer/debug-logging.
 	AnalyzerDebugLog bool
+	// ConnWeirds: policy/protocols/conn/weirds (retransmission
+	// inconsistencies and content gaps as notices).
+	ConnWeirds bool
 	// SignaturesLog: base/frameworks/signatures (signatures.log).
 	SignaturesLog bool
 	// NoticeLog: base/frameworks/notice (notice.log, notice_alarm.log).

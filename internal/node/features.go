@@ -19,6 +19,7 @@ var implemented = []struct{ name, what string }{
 	{"base/frameworks/notice/weird", "weird.log"},
 	{"base/frameworks/notice/main", "notice.log and notice_alarm.log"},
 	{"base/frameworks/signatures", "signatures.log"},
+	{"policy/protocols/conn/weirds", "Conn::Retransmission_Inconsistency and Conn::Content_Gap notices"},
 	{"base/utils/site", "Site::local_nets"},
 	{"base/protocols/conn", "conn.log"},
 	{"base/frameworks/analyzer", "protocol detection and analyzer.log"},
@@ -62,6 +63,7 @@ func FeaturesOf(s *scripts.Set) Features {
 		AnalyzerDebugLog: s.Has("policy/frameworks/analyzer/debug-logging"),
 		NoticeLog:        s.Has("base/frameworks/notice/main"),
 		SignaturesLog:    s.Has("base/frameworks/signatures/main"),
+		ConnWeirds:       s.Has("policy/protocols/conn/weirds"),
 	}
 	// Analyzers whose script is loaded, in load order, with their ports.
 	ports := map[string][]zeek.Port{}

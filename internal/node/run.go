@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"runtime/debug"
+	"strconv"
 
 	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/communityid"
@@ -183,6 +184,7 @@ func newPipeline(cfg Config) (*pipeline, error) {
 	ccfg.WeirdSamplingThreshold = cfg.Weird.SamplingThreshold
 	ccfg.WeirdSamplingRate = cfg.Weird.SamplingRate
 	ccfg.WeirdSamplingDuration = cfg.Weird.SamplingDuration
+	ccfg.CheckOverlaps = cfg.Loaded.ConnWeirds && p.notices != nil
 
 	acfg := cfg.Analysis
 	acfg.Enabled = cfg.Loaded.Analyzers
@@ -369,3 +371,82 @@ func (p *pipeline) signatureMatch(m analyzer.SignatureMatch) {
 type discardNotices struct{}
 
 func (discardNotices) Notice(zeek.Time, notice.Info) {}
+
+// Notice types of policy/protocols/conn/weirds.
+var (
+	noteRexmit = notice.RegisterType("Conn::Retransmission_Inconsistency")
+	noteGap    = notice.RegisterType("Conn::Content_Gap")
+)
+
+// RexmitInconsistency raises Conn::Retransmission_Inconsistency as
+// policy/protocols/conn/weirds does.
+func (p *pipeline) RexmitInconsistency(c *conn.Conn, old, new []byte, flags string) {
+	if p.notices == nil || !p.cfg.Loaded.ConnWeirds {
+		return
+	}
+	id := c.ID(p.cfg.Loaded.VLANConnKey)
+	p.notices.Notice(p.now, notice.Info{
+		Note: noteRexmit,
+		Conn: zeek.Some(notice.Conn{UID: c.UIDString(), ID: id}),
+		Msg: zeek.Some(idString(&id) + " rexmit inconsistency (" + string(old) + ") (" +
+			string(new) + ") [" + flags + "]"),
+		Identifier: zeek.Some(connIDRecord(&id)),
+	})
+}
+
+// ContentGap raises Conn::Content_Gap as policy/protocols/conn/weirds does.
+func (p *pipeline) ContentGap(c *conn.Conn, orig bool, seq, n uint64) {
+	if p.notices == nil || !p.cfg.Loaded.ConnWeirds {
+		return
+	}
+	id := c.ID(p.cfg.Loaded.VLANConnKey)
+	dir := "<"
+	if orig {
+		dir = ">"
+	}
+	p.notices.Notice(p.now, notice.Info{
+		Note: noteGap,
+		Conn: zeek.Some(notice.Conn{UID: c.UIDString(), ID: id}),
+		Msg: zeek.Some(idString(&id) + " content gap (" + dir + " " + strconv.FormatUint(seq, 10) + "/" +
+			strconv.FormatUint(n, 10) + ")"),
+	})
+}
+
+// idString is Zeek's id_string: "1.2.3.4:80/tcp > 5.6.7.8:1234/tcp".
+func idString(id *zeek.ConnID) string {
+	return id.OrigH.String() + ":" + portString(id.OrigP) + " > " + id.RespH.String() + ":" + portString(id.RespP)
+}
+
+func portString(p zeek.Port) string { return strconv.Itoa(int(p.Num)) + "/" + p.Proto.String() }
+
+// connIDRecord is a conn_id as Zeek's fmt("%s") prints it, used as a
+// notice identifier: "[orig_h=…, orig_p=80/tcp, …, proto=6, ctx=[]]".
+func connIDRecord(id *zeek.ConnID) string {
+	proto := 0
+	switch id.OrigP.Proto {
+	case zeek.ProtoTCP:
+		proto = 6
+	case zeek.ProtoUDP:
+		proto = 17
+	case zeek.ProtoICMP:
+		proto = 1
+		if !id.OrigH.Unmap().Is4() {
+			proto = 58
+		}
+	}
+	ctx := "[]"
+	if id.Ctx.VLAN.Set || id.Ctx.InnerVLAN.Set {
+		ctx = "[vlan=" + optInt(id.Ctx.VLAN) + ", inner_vlan=" + optInt(id.Ctx.InnerVLAN) + "]"
+	}
+	return "[orig_h=" + id.OrigH.String() + ", orig_p=" + portString(id.OrigP) + ", resp_h=" +
+		id.RespH.String() + ", resp_p=" + portString(id.RespP) + ", proto=" + strconv.Itoa(proto) +
+		", ctx=" + ctx + "]"
+}
+
+// optInt prints an optional count as Zeek's fmt does.
+func optInt(v zeek.Opt[int64]) string {
+	if !v.Set {
+		return "<uninitialized>"
+	}
+	return strconv.FormatInt(v.V, 10)
+}
