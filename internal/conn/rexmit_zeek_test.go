@@ -6,24 +6,23 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/heron-nsm/heron/internal/pktsrc"
 	"github.com/heron-nsm/heron/internal/pktsrc/pcapfile"
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
 // TestRexmitInconsistencyMatchesZeek replays the trace of Zeek's
 // core.reassembly btest and compares the retransmission inconsistencies
 // with the ones Zeek reports (old bytes, new bytes, flags, in order). It
-// reads Zeek's source tree at /work/ref when it is there.
+// needs a Zeek source tree (refdata.ZeekSource) for the baseline.
 func TestRexmitInconsistencyMatchesZeek(t *testing.T) {
-	const trace = "/work/ref/testing/btest/Traces/tcp/reassembly.pcap"
-	const baseline = "/work/ref/testing/btest/Baseline/core.reassembly/output"
-	if _, err := os.Stat(trace); err != nil {
-		t.Skipf("Zeek's source tree is not at /work/ref (%v)", err)
-	}
+	baseline := filepath.Join(refdata.ZeekSource(t), "testing/btest/Baseline/core.reassembly/output")
+	trace := refdata.FindTrace(t, "tcp/reassembly.pcap")
 	var want []string
 	f, err := os.Open(baseline)
 	if err != nil {

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -13,26 +11,8 @@ import (
 	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/pktsrc"
 	"github.com/heron-nsm/heron/internal/pktsrc/pcapfile"
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 )
-
-// Traces from Zeek's test suite: the shared corpus first, then Zeek's own
-// test directory for the few the corpus does not hold.
-var traceDirs = []string{
-	"../../../shared/zeek-corpus/traces",
-	"../../../ref/testing/btest/Traces",
-}
-
-func findTrace(t *testing.T, name string) string {
-	t.Helper()
-	for _, dir := range traceDirs {
-		p := filepath.Join(dir, name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skipf("trace %s not found under %v (the Zeek corpus is not checked out here)", name, traceDirs)
-	return ""
-}
 
 // traceRun is what decoding a whole trace produced.
 type traceRun struct {
@@ -231,7 +211,7 @@ func TestTraces(t *testing.T) {
 			if _, ok := layerNamed(c.needs); c.needs != "" && !ok {
 				t.Skipf("package packet has no %s layer yet (Zeek decodes this link type with it)", c.needs)
 			}
-			r := decodeTrace(t, findTrace(t, c.trace))
+			r := decodeTrace(t, refdata.FindTrace(t, c.trace))
 			if r.packets != c.packets {
 				t.Errorf("packets = %d, want %d", r.packets, c.packets)
 			}
@@ -275,7 +255,7 @@ func TestTraces(t *testing.T) {
 
 // TestPPPTrace runs the DLT_PPP trace through the PPP layer.
 func TestPPPTrace(t *testing.T) {
-	path := findTrace(t, "ppp/quic-interop-retry.pcap")
+	path := refdata.FindTrace(t, "ppp/quic-interop-retry.pcap")
 	r, err := pcapfile.Open(path)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/heron-nsm/heron/internal/logging/schema"
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
@@ -171,10 +172,10 @@ func TestGoldenConn(t *testing.T) {
 // TestBaselineRow checks one record against the row Zeek wrote for it in
 // the corpus, if the corpus is there.
 func TestBaselineRow(t *testing.T) {
-	base := filepath.Join("..", "..", "..", "shared", "zeek-corpus", "baselines", "default", "http__100-continue.pcap", "conn.log")
+	base := filepath.Join(refdata.Baselines(t), "default", "http__100-continue.pcap", "conn.log")
 	want, err := os.ReadFile(base)
 	if err != nil {
-		t.Skip("corpus not found")
+		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	cfg := testConfig(dir)

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 )
 
 // floors are the parity floors: for each corpus file, case selection and
@@ -31,12 +33,7 @@ var floors = []struct {
 // shared returns the path of ../shared, or skips the test.
 func shared(t *testing.T) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	dir := filepath.Join(root, "..", "shared")
-	if _, err := os.Stat(filepath.Join(dir, "zeek-corpus", "corpus.jsonl")); err != nil {
-		t.Skipf("../shared is absent (%v): the Zeek corpus and zeek-parity are needed for parity tests", err)
-	}
+	dir := refdata.Shared(t)
 	if _, err := exec.LookPath("python3"); err != nil {
 		t.Skip("python3 is not installed: zeek-parity needs it")
 	}

@@ -3,7 +3,6 @@ package scripts
 import (
 	"bufio"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,10 +12,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
-var corpusDir = flag.String("corpus", "/work/shared/zeek-corpus", "Zeek log corpus used by the likely_server_ports evidence tests (skipped when absent)")
+// corpusDir returns the shared Zeek corpus or skips the test.
+func corpusDir(t *testing.T) string {
+	t.Helper()
+	return filepath.Join(refdata.Shared(t), "zeek-corpus")
+}
 
 // mustPorts parses a comma-separated port list for tests.
 func mustPorts(t testing.TB, s string) []zeek.Port {
@@ -183,7 +187,7 @@ func TestAnalyzerPorts(t *testing.T) {
 // base/packet-protocols registers by port are all there is in bare mode.
 func TestBareRegisteredPortsMatchZeek(t *testing.T) {
 	want := 6
-	b, err := os.ReadFile(filepath.Join(*zeekDir, "testing/btest/Baseline/signatures.dpd/nosig-ipv4.out"))
+	b, err := os.ReadFile(filepath.Join(zeekSource(), "testing/btest/Baseline/signatures.dpd/nosig-ipv4.out"))
 	if err == nil {
 		m := regexp.MustCompile(`\|Analyzer::all_registered_ports\(\)\|, (\d+)`).FindSubmatch(b)
 		if m == nil {
@@ -204,7 +208,7 @@ func TestBareRegisteredPortsMatchZeek(t *testing.T) {
 // it came from, with plain regular expressions rather than the generator's
 // tokenizer, and every register_for_ports call in the tree has a record.
 func TestPortRecordsMatchScripts(t *testing.T) {
-	root := filepath.Join(*zeekDir, "scripts")
+	root := filepath.Join(zeekSource(), "scripts")
 	if _, err := os.Stat(filepath.Join(root, "base/init-bare.zeek")); err != nil {
 		t.Skipf("no Zeek scripts at %s", root)
 	}
@@ -469,9 +473,9 @@ func checkConnLogs(t *testing.T, logs []string, likely []zeek.Port) (checked int
 // The default-mode set agrees with how Zeek (built without Spicy) oriented
 // every TCP and UDP connection of the parity corpus.
 func TestLikelyServerPortsAgainstCorpus(t *testing.T) {
-	logs, _ := filepath.Glob(filepath.Join(*corpusDir, "baselines/default/*/conn.log"))
+	logs, _ := filepath.Glob(filepath.Join(corpusDir(t), "baselines/default/*/conn.log"))
 	if len(logs) == 0 {
-		t.Skipf("no default-mode conn.logs under %s", *corpusDir)
+		t.Skipf("no default-mode conn.logs under %s", corpusDir(t))
 	}
 	s, err := Load(false, nil)
 	if err != nil {
@@ -511,7 +515,7 @@ func TestLikelyServerPortsAgainstCorpus(t *testing.T) {
 // Zeek's own test baselines (from a build with Spicy) agree too, each with
 // the scripts its test loaded.
 func TestLikelyServerPortsAgainstZeekTests(t *testing.T) {
-	f, err := os.Open(filepath.Join(*corpusDir, "corpus.jsonl"))
+	f, err := os.Open(filepath.Join(corpusDir(t), "corpus.jsonl"))
 	if err != nil {
 		t.Skipf("no corpus: %v", err)
 	}
@@ -529,7 +533,7 @@ func TestLikelyServerPortsAgainstZeekTests(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &tc); err != nil {
 			t.Fatal(err)
 		}
-		logs, _ := filepath.Glob(filepath.Join(*corpusDir, "baselines", tc.Test, "conn.log*"))
+		logs, _ := filepath.Glob(filepath.Join(corpusDir(t), "baselines", tc.Test, "conn.log*"))
 		if len(logs) == 0 {
 			continue
 		}

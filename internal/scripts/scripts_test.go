@@ -9,11 +9,21 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata golden files from the Zeek checkout at -zeek")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata from Heron's output")
 
-var zeekDir = flag.String("zeek", "/work/ref", "Zeek source checkout used by the freshness tests (skipped when absent)")
+var zeekDir = flag.String("zeek", "", "Zeek source checkout used by the freshness tests (default: refdata's, HERON_ZEEK_SRC or ../ref; skipped when absent)")
+
+// zeekSource returns the Zeek checkout the tests compare with, or "".
+func zeekSource() string {
+	if *zeekDir != "" {
+		return *zeekDir
+	}
+	return refdata.ZeekSourceDir()
+}
 
 func TestResolve(t *testing.T) {
 	tests := []struct {
@@ -333,24 +343,26 @@ func TestConditionsKnown(t *testing.T) {
 
 // Zeek's own tests record the load order of "zeek -b misc/loaded-scripts"
 // and "zeek misc/loaded-scripts" (testing/btest/Baseline/coverage.*-load-
-// baseline). testdata/load-order-*.txt hold those lists as canonical names,
-// without the build-generated BIF and plugin scripts; Order must match them.
+// baseline). Order must match them, without the build-generated BIF and
+// plugin scripts. testdata/load-order-*.golden hold Heron's order
+// (rewritten with -update) so that a change shows without a Zeek checkout.
 func TestOrderMatchesZeek(t *testing.T) {
 	for _, tc := range []struct {
 		bare   bool
 		golden string
 		zeek   string
 	}{
-		{true, "testdata/load-order-bare.txt", "testing/btest/Baseline/coverage.bare-load-baseline/canonified_loaded_scripts.log"},
-		{false, "testdata/load-order-default.txt", "testing/btest/Baseline/coverage.default-load-baseline/canonified_loaded_scripts.log"},
+		{true, "testdata/load-order-bare.golden", "testing/btest/Baseline/coverage.bare-load-baseline/canonified_loaded_scripts.log"},
+		{false, "testdata/load-order-default.golden", "testing/btest/Baseline/coverage.default-load-baseline/canonified_loaded_scripts.log"},
 	} {
+		// Zeek's baselines come from a build with Spicy.
+		s, err := LoadEnv(Env{Bare: tc.bare, Spicy: true}, []string{"misc/loaded-scripts"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := s.Order()
 		if *update {
-			b, err := os.ReadFile(filepath.Join(*zeekDir, tc.zeek))
-			if err != nil {
-				t.Fatalf("-update: %v", err)
-			}
-			out := "# derived from Zeek's " + tc.zeek + "\n" + strings.Join(loadedScripts(b), "\n") + "\n"
-			if err := os.WriteFile(tc.golden, []byte(out), 0o644); err != nil {
+			if err := os.WriteFile(tc.golden, []byte(strings.Join(got, "\n")+"\n"), 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -358,35 +370,40 @@ func TestOrderMatchesZeek(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var want []string
-		for _, l := range strings.Split(string(b), "\n") {
-			if l != "" && !strings.HasPrefix(l, "#") {
-				want = append(want, l)
-			}
+		if len(got) < 100 {
+			t.Fatalf("bare=%v: only %d scripts load", tc.bare, len(got))
 		}
-		// Zeek's baselines come from a build with Spicy.
-		s, err := LoadEnv(Env{Bare: tc.bare, Spicy: true}, []string{"misc/loaded-scripts"})
+		compareOrder(t, tc.bare, got, strings.Fields(string(b)), tc.golden)
+		src := zeekSource()
+		if src == "" {
+			t.Logf("bare=%v: not compared with Zeek's baseline: no Zeek source tree (HERON_ZEEK_SRC)", tc.bare)
+			continue
+		}
+		zb, err := os.ReadFile(filepath.Join(src, tc.zeek))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := s.Order()
-		if len(want) < 100 {
-			t.Fatalf("%s: only %d names", tc.golden, len(want))
+		compareOrder(t, tc.bare, got, loadedScripts(zb), "Zeek")
+	}
+}
+
+// compareOrder reports the first difference between two load orders.
+func compareOrder(t *testing.T, bare bool, got, want []string, what string) {
+	t.Helper()
+	if slices.Equal(got, want) {
+		return
+	}
+	for i := 0; i < len(got) || i < len(want); i++ {
+		var g, w string
+		if i < len(got) {
+			g = got[i]
 		}
-		if !slices.Equal(got, want) {
-			for i := 0; i < len(got) || i < len(want); i++ {
-				var g, w string
-				if i < len(got) {
-					g = got[i]
-				}
-				if i < len(want) {
-					w = want[i]
-				}
-				if g != w {
-					t.Errorf("bare=%v: position %d: got %q, Zeek loads %q (%d vs %d scripts)", tc.bare, i, g, w, len(got), len(want))
-					break
-				}
-			}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			t.Errorf("bare=%v: position %d: got %q, %s loads %q (%d vs %d scripts)", bare, i, g, what, w, len(got), len(want))
+			return
 		}
 	}
 }
@@ -416,7 +433,7 @@ func loadedScripts(log []byte) []string {
 
 // The embedded catalog is what the generator makes of the Zeek checkout.
 func TestCatalogFresh(t *testing.T) {
-	dir := filepath.Join(*zeekDir, "scripts")
+	dir := filepath.Join(zeekSource(), "scripts")
 	if _, err := os.Stat(filepath.Join(dir, "base/init-bare.zeek")); err != nil {
 		t.Skipf("no Zeek scripts at %s", dir)
 	}

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 )
 
 // Zeek's signature btests (testing/btest/signatures/*.zeek) replayed: the
@@ -25,7 +27,7 @@ type btestFile struct {
 
 func readBtest(t *testing.T, name string) *btestFile {
 	t.Helper()
-	p := filepath.Join(refRoot, "testing/btest/signatures", name+".zeek")
+	p := filepath.Join(refdata.ZeekSource(t), "testing/btest/signatures", name+".zeek")
 	b, err := os.ReadFile(p)
 	if err != nil {
 		t.Skipf("btest %s not available", p)
@@ -363,7 +365,7 @@ func TestBtestEval(t *testing.T) {
 			}
 			set := loadSigsSet(t, bt, Options{Eval: eval})
 			h := newHarness(t, set)
-			h.run(readTrace(t, findTrace(t, "http/get.pcap")))
+			h.run(readTrace(t, refdata.FindTrace(t, "http/get.pcap")))
 			for _, ev := range h.events {
 				msg, _ := ev.m.Sig.EventMessage()
 				got = append(got, "signature_match, "+msg+", "+zeekEscape(clip(ev.data)))
@@ -389,7 +391,7 @@ func TestBtestEval(t *testing.T) {
 		// behaves the same).
 		set := loadSigsSet(t, bt, Options{Eval: eval})
 		h := newHarness(t, set)
-		h.run(readTrace(t, findTrace(t, "ftp/ipv4.pcap")))
+		h.run(readTrace(t, refdata.FindTrace(t, "ftp/ipv4.pcap")))
 		if len(h.events) != 0 || marked != 0 {
 			t.Fatalf("alone: events %+v, eval called %d times", h.events, marked)
 		}
@@ -397,7 +399,7 @@ func TestBtestEval(t *testing.T) {
 		// the responder direction; that new match makes Zeek evaluate
 		// every signature whose patterns have matched there, which marks
 		// the FTP control connection (its responder has src-port 21).
-		dpd, err := os.ReadFile(filepath.Join(refRoot, "scripts/base/protocols/ftp/dpd.sig"))
+		dpd, err := os.ReadFile(filepath.Join(refdata.ZeekSource(t), "scripts/base/protocols/ftp/dpd.sig"))
 		if err != nil {
 			t.Skip("ftp/dpd.sig not available")
 		}
@@ -415,7 +417,7 @@ func TestBtestEval(t *testing.T) {
 			t.Fatal(err)
 		}
 		h = newHarness(t, set)
-		h.run(readTrace(t, findTrace(t, "ftp/ipv4.pcap")))
+		h.run(readTrace(t, refdata.FindTrace(t, "ftp/ipv4.pcap")))
 		var blahs []event
 		for _, ev := range h.events {
 			if ev.m.Sig.ID == "blah" {

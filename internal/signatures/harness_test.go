@@ -15,30 +15,13 @@ import (
 
 	"github.com/heron-nsm/heron/internal/pktsrc"
 	"github.com/heron-nsm/heron/internal/pktsrc/pcapfile"
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 )
 
 // This file is a small stand-in for Heron's packet path, enough to replay
 // Zeek's signature btests: it decodes Ethernet/IP/TCP/UDP/ICMP, keeps
 // connections, reassembles TCP streams in order, and drives ConnState the
 // way Zeek's PIA and session adapters drive the rule matcher.
-
-// traceDirs are searched for Zeek's test traces.
-var traceDirs = []string{
-	"/work/ref/testing/btest/Traces",
-	"/work/shared/zeek-corpus/traces",
-}
-
-func findTrace(t *testing.T, name string) string {
-	t.Helper()
-	for _, d := range traceDirs {
-		p := filepath.Join(d, name)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skipf("trace %s not available", name)
-	return ""
-}
 
 // pkt is one decoded packet.
 type pkt struct {
@@ -468,7 +451,7 @@ func hexdump(data string) []string {
 // the lines keep accepts (all when nil).
 func baseline(t *testing.T, test, file string, keep func(string) bool) []string {
 	t.Helper()
-	p := filepath.Join(refRoot, "testing/btest/Baseline", test, file)
+	p := filepath.Join(refdata.ZeekSource(t), "testing/btest/Baseline", test, file)
 	b, err := os.ReadFile(p)
 	if err != nil {
 		t.Skipf("baseline %s not available", p)
@@ -519,6 +502,6 @@ func runTrace(t *testing.T, set *Set, trace string, tune func(*harness)) []event
 	if tune != nil {
 		tune(h)
 	}
-	h.run(readTrace(t, findTrace(t, trace)))
+	h.run(readTrace(t, refdata.FindTrace(t, trace)))
 	return h.events
 }

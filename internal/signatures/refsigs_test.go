@@ -6,17 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-const refRoot = "/work/ref"
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
+)
 
 // TestParseZeekScripts parses and compiles every .sig file shipped with
 // Zeek's scripts (read in place; skipped when the checkout is absent).
 func TestParseZeekScripts(t *testing.T) {
-	root := filepath.Join(refRoot, "scripts")
-	if _, err := os.Stat(root); err != nil {
-		t.Skip("Zeek checkout not available")
-	}
+	root := filepath.Join(refdata.ZeekSource(t), "scripts")
 	var all []*Signature
 	n := 0
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {

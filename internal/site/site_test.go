@@ -9,13 +9,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 )
 
-// refDir and sharedDir are the Zeek checkout and the shared corpus, beside
-// the repository; tests that need them skip when they are absent.
+// refDir and sharedDir are the Zeek checkout and the shared folder ("" when
+// absent); tests that need them skip when their files are missing.
 var (
-	refDir    = filepath.Join("..", "..", "..", "ref")
-	sharedDir = filepath.Join("..", "..", "..", "shared")
+	refDir    = refdata.ZeekSourceDir()
+	sharedDir = refdata.SharedDir()
 )
 
 func TestDefaultPrivateAddressSpace(t *testing.T) {

@@ -1,6 +1,7 @@
 package notice
 
 import (
+	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heron-nsm/heron/internal/logging"
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 	"github.com/heron-nsm/heron/internal/testutil/zeeklog"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
@@ -65,28 +67,78 @@ func normalize(s string, maskTS bool) string {
 	return strings.Join(out, "\n")
 }
 
-func compareBaseline(t *testing.T, gotPath, baseline string, maskTS bool) {
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from Heron's output")
+
+// zeekRef names Zeek's own record of an expected output: a btest baseline
+// in Zeek's source tree (btest != "") or a log of the shared corpus.
+type zeekRef struct {
+	btest  string // testing/btest/Baseline/<btest>
+	corpus string // zeek-corpus/baselines/<corpus>
+}
+
+// read returns Zeek's expected output, or "" with the reason it is not
+// available here.
+func (z zeekRef) read(t *testing.T) (string, string) {
 	t.Helper()
-	got, err := os.ReadFile(gotPath)
+	var path string
+	switch {
+	case z.btest != "":
+		src := refdata.ZeekSourceDir()
+		if src == "" {
+			return "", "no Zeek source tree (HERON_ZEEK_SRC)"
+		}
+		path = filepath.Join(src, "testing", "btest", "Baseline", z.btest)
+	default:
+		sh := refdata.SharedDir()
+		if sh == "" {
+			return "", "../shared is absent"
+		}
+		path = filepath.Join(sh, "zeek-corpus", "baselines", z.corpus)
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile(filepath.Join("testdata", "baselines", baseline))
+	return string(b), ""
+}
+
+// checkOutput compares Heron's output (already normalized) with its golden
+// file testdata/golden/<name>.golden (rewritten with -update) and, when Zeek's own
+// record of it is available, with that.
+func checkOutput(t *testing.T, name, got string, ref zeekRef, maskTS bool) {
+	t.Helper()
+	golden := filepath.Join("testdata", "golden", name+".golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, w := normalize(string(got), maskTS), normalize(string(want), maskTS)
-	if g != w {
-		t.Errorf("%s differs from Zeek's %s\n--- got\n%s\n--- want\n%s", filepath.Base(gotPath), baseline, g, w)
+	if w := strings.TrimRight(string(want), "\n"); got != w {
+		t.Errorf("%s differs from its golden file\n--- got\n%s\n--- want\n%s", name, got, w)
+	}
+	z, why := ref.read(t)
+	if why != "" {
+		t.Logf("not compared with Zeek: %s", why)
+		return
+	}
+	if w := strings.TrimRight(normalize(z, maskTS), "\n"); got != w {
+		t.Errorf("%s differs from Zeek's\n--- got\n%s\n--- Zeek\n%s", name, got, w)
 	}
 }
 
 // TestZeekBaselines raises the notices of Zeek's notice framework tests and
-// compares notice.log with their baselines.
+// compares notice.log with Heron's golden files and, where available, with
+// Zeek's baselines of those tests.
 func TestZeekBaselines(t *testing.T) {
 	geo := []string{ExtGeoData}
+	const nb = "scripts.base.frameworks.notice."
 	cases := []struct {
 		baseline string
+		zeek     zeekRef
 		exts     []string // extensions: add-geodata when the test loads base/frameworks/notice
 		maskTS   bool
 		cfg      func(*Config)
@@ -94,28 +146,28 @@ func TestZeekBaselines(t *testing.T) {
 	}{
 		// scripts/base/frameworks/notice/suppression.zeek: three notices with
 		// the same identifier, the last 1 ms later; only the first is logged.
-		{"suppression.notice.log", geo, true, nil, func(f *Framework) {
+		{"suppression.notice.log", zeekRef{btest: nb + "suppression/notice.log"}, geo, true, nil, func(f *Framework) {
 			f.Notice(0, Info{Note: testNotice, Msg: zeek.Some("test"), Identifier: zeek.Some("static")})
 			f.Notice(0, Info{Note: testNotice, Msg: zeek.Some("test again"), Identifier: zeek.Some("static")})
 			f.Notice(zeek.Time(zeek.Millisecond), Info{Note: testNotice, Msg: zeek.Some("another test"), Identifier: zeek.Some("static")})
 		}},
 		// action-email-admin.zeek: ACTION_EMAIL_ADMIN added by a policy,
 		// administrators from Site::local_admins.
-		{"action-email-admin.notice.log", geo, true, emailAdminConfig, func(f *Framework) {
+		{"action-email-admin.notice.log", zeekRef{btest: nb + "action-email-admin/notice.log"}, geo, true, emailAdminConfig, func(f *Framework) {
 			f.Notice(0, Info{Note: testNotice, Msg: zeek.Some("test"), Identifier: zeek.Some("static"),
 				Src: zeek.Some(netip.MustParseAddr("1.1.1.1")), Dst: zeek.Some(netip.MustParseAddr("2.2.2.2"))})
 		}},
 		// cluster.zeek: a notice raised on worker-1, logged by the manager.
-		{"cluster.manager.notice.log", geo, true, func(c *Config) { c.Node = "worker-1" }, func(f *Framework) {
+		{"cluster.manager.notice.log", zeekRef{btest: nb + "cluster/manager.notice.log"}, geo, true, func(c *Config) { c.Node = "worker-1" }, func(f *Framework) {
 			f.Notice(0, Info{Note: testNotice, Msg: zeek.Some("test notice!")})
 		}},
 		// file-info-no-conns.zeek (loads base/frameworks/notice/main only).
-		{"file-info-no-conns.notice.log", nil, true, nil, func(f *Framework) {
+		{"file-info-no-conns.notice.log", zeekRef{btest: nb + "file-info-no-conns/notice.log"}, nil, true, nil, func(f *Framework) {
 			f.Notice(0, Info{Note: noticeTestType, Msg: zeek.Some("test"), File: zeek.Some(FileInfo{
 				FUID: "F6EpcI3V7f021PQMmh", Desc: "", Mime: zeek.Some("application/pdf")})})
 		}},
 		// file-info-multiple-conns.zeek.
-		{"file-info-multiple-conns.notice.log", nil, true, nil, func(f *Framework) {
+		{"file-info-multiple-conns.notice.log", zeekRef{btest: nb + "file-info-multiple-conns/notice.log"}, nil, true, nil, func(f *Framework) {
 			lo := netip.MustParseAddr("127.0.0.1")
 			f.Notice(0, Info{Note: noticeTestType, Msg: zeek.Some("test"), File: zeek.Some(FileInfo{
 				FUID: "FDXrtA2UOyNDs2wzk8", Desc: "http://localhost:8080:8080/zeek.txt", Mime: zeek.Some("text/plain"),
@@ -123,7 +175,7 @@ func TestZeekBaselines(t *testing.T) {
 		}},
 		// Zeek's default mode on ieee80211.15.4.pcap: the packet filter
 		// framework's notice at time 0 (unmasked).
-		{"default-ieee80211.notice.log", geo, false, nil, func(f *Framework) {
+		{"default-ieee80211.notice.log", zeekRef{corpus: "default/ieee80211.15.4.pcap/notice.log"}, geo, false, nil, func(f *Framework) {
 			f.Notice(0, Info{Note: RegisterType("PacketFilter::Install_Failure"),
 				Msg: zeek.Some("Installing packet filter failed"), Sub: zeek.Some("ip or not ip")})
 		}},
@@ -135,7 +187,11 @@ func TestZeekBaselines(t *testing.T) {
 				c.cfg(&cfg)
 			}
 			dir := runLogs(t, cfg, c.exts, c.raise)
-			compareBaseline(t, filepath.Join(dir, "notice.log"), c.baseline, c.maskTS)
+			got, err := os.ReadFile(filepath.Join(dir, "notice.log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkOutput(t, c.baseline, normalize(string(got), c.maskTS), c.zeek, c.maskTS)
 			if _, err := os.Stat(filepath.Join(dir, "notice_alarm.log")); err == nil {
 				t.Error("notice_alarm.log written without ACTION_ALARM")
 			}
@@ -205,16 +261,18 @@ func TestAlarmLog(t *testing.T) {
 // action-email-admin tests and compares them with what Zeek piped into
 // sendmail.
 func TestEmailBaselines(t *testing.T) {
+	const nb = "scripts.base.frameworks.notice."
 	cases := []struct {
 		baseline string
+		zeek     zeekRef
 		cfg      func(*Config)
 		n        Info
 	}{
-		{"action-email.sendmail.out", func(c *Config) {
+		{"action-email.sendmail.out", zeekRef{btest: nb + "action-email/sendmail.out"}, func(c *Config) {
 			c.MailDest = "user@example.net"
 			c.Policy = []PolicyFunc{func(n *Info) bool { n.AddAction(ActionEmail); return true }}
 		}, Info{Note: testNotice, Msg: zeek.Some("test"), Identifier: zeek.Some("static")}},
-		{"action-email-admin.sendmail.out", emailAdminConfig, Info{Note: testNotice, Msg: zeek.Some("test"),
+		{"action-email-admin.sendmail.out", zeekRef{btest: nb + "action-email-admin/sendmail.out"}, emailAdminConfig, Info{Note: testNotice, Msg: zeek.Some("test"),
 			Identifier: zeek.Some("static"), Src: zeek.Some(netip.MustParseAddr("1.1.1.1")), Dst: zeek.Some(netip.MustParseAddr("2.2.2.2"))}},
 	}
 	for _, c := range cases {
@@ -230,14 +288,7 @@ func TestEmailBaselines(t *testing.T) {
 				got.WriteString("------- cmdline args -----------\n-t -oi\n----------- stdin --------------\n")
 				got.WriteString(m)
 			}
-			want, err := os.ReadFile(filepath.Join("testdata", "baselines", c.baseline))
-			if err != nil {
-				t.Fatal(err)
-			}
-			w := strings.TrimRight(normalize(string(want), false), "\n")
-			if g := strings.TrimRight(got.String(), "\n"); g != w {
-				t.Errorf("mail differs\n--- got\n%s\n--- want\n%s", g, w)
-			}
+			checkOutput(t, c.baseline, strings.TrimRight(got.String(), "\n"), c.zeek, false)
 		})
 	}
 }

@@ -12,35 +12,9 @@ import (
 	"time"
 
 	"github.com/heron-nsm/heron/internal/logging/schema"
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
-
-// corpusDir returns the directory of Zeek's baseline logs next to the
-// repository (../shared/zeek-corpus/baselines), or skips the test.
-func corpusDir(t testing.TB) string {
-	if d := os.Getenv("HERON_ZEEK_BASELINES"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("module root not found")
-		}
-		dir = parent
-	}
-	b := filepath.Join(dir, "..", "shared", "zeek-corpus", "baselines")
-	if _, err := os.Stat(b); err != nil {
-		t.Skip("zeek corpus not found at " + b)
-	}
-	return b
-}
 
 // zeekLog is a Zeek ASCII log parsed back into typed values.
 type zeekLog struct {
@@ -393,7 +367,7 @@ func (lg *zeekLog) parseRecord(line string) (reflect.Value, error) {
 // of Zeek's own tests (other folders, with masked times and sometimes
 // other separators) are compared record by record.
 func TestZeekBaselines(t *testing.T) {
-	base := corpusDir(t)
+	base := refdata.Baselines(t)
 	files, err := filepath.Glob(filepath.Join(base, "*", "*", "*.log"))
 	if err != nil {
 		t.Fatal(err)

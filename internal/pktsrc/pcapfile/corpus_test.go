@@ -16,39 +16,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
-
-// tracesDir returns the corpus of Zeek's traces, ../shared/zeek-corpus/traces
-// beside the repository, or skips the test when it is absent.
-func tracesDir(t *testing.T) string {
-	t.Helper()
-	// The repository root is the first parent holding go.mod; the package
-	// sits four levels below the directory that holds it and ../shared.
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	root := ""
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			root = d
-			break
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	shared := filepath.Join(dir, "../../../../shared")
-	if root != "" {
-		shared = filepath.Join(root, "..", "shared")
-	}
-	traces := filepath.Join(shared, "zeek-corpus", "traces")
-	if _, err := os.Stat(traces); err != nil {
-		t.Skip("../shared absent: ", err)
-	}
-	return traces
-}
 
 // tcpdumpResult is what tcpdump reports for a trace.
 type tcpdumpResult struct {
@@ -192,7 +162,7 @@ func decompress(t *testing.T, b []byte) []byte {
 // TestRealTraces reads traces from Zeek's test suite and compares packet
 // counts and timestamps with tcpdump's.
 func TestRealTraces(t *testing.T) {
-	dir := tracesDir(t)
+	dir := refdata.Traces(t)
 	tests := []struct {
 		file     string
 		linkType uint32
@@ -271,7 +241,7 @@ func TestRealTraces(t *testing.T) {
 // and when tcpdump is installed the packet counts and timestamps must
 // match it.
 func TestAllCorpusTraces(t *testing.T) {
-	dir := tracesDir(t)
+	dir := refdata.Traces(t)
 	tcpdumpPath := findTcpdump()
 	if testing.Short() {
 		tcpdumpPath = "" // comparing with libpcap takes seconds

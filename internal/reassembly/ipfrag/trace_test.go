@@ -5,35 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/heron-nsm/heron/internal/pktsrc"
 	"github.com/heron-nsm/heron/internal/pktsrc/pcapfile"
+	"github.com/heron-nsm/heron/internal/testutil/refdata"
 )
-
-// corpusTraces returns ../shared/zeek-corpus/traces beside the repository,
-// or skips the test when it is absent.
-func corpusTraces(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := dir; filepath.Dir(d) != d; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			traces := filepath.Join(d, "..", "shared", "zeek-corpus", "traces")
-			if _, err := os.Stat(traces); err != nil {
-				t.Skip("Zeek's traces are absent: ", err)
-			}
-			return traces
-		}
-	}
-	t.Skip("no go.mod above the package")
-	return ""
-}
 
 // traceRun is what feeding a trace's fragments through a Reassembler gave.
 type traceRun struct {
@@ -116,7 +95,7 @@ func repeat(s string, n int) []string {
 // (every flow_weird, in order) and the results against what Zeek's logs
 // say about the reassembled packets.
 func TestZeekTraces(t *testing.T) {
-	traces := corpusTraces(t)
+	traces := refdata.Traces(t)
 	const f1 = " 164.1.123.163 164.1.123.61"
 	cases := []struct {
 		trace  string
