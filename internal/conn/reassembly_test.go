@@ -271,10 +271,10 @@ func TestReassemblyBlockBound(t *testing.T) {
 	}
 }
 
-// TestOverlapInconsistency: with CheckOverlaps, retransmitted bytes that
-// differ from the first copy are reported, the first copy stays in the
-// stream, and identical retransmissions are not reported.
-func TestOverlapInconsistency(t *testing.T) {
+// overlapHarness is a harness that checks overlaps, with a session that
+// records the streams and a completed handshake (client ISN 1000, server
+// 5000).
+func overlapHarness(t *testing.T) (*harness, *oneSession) {
 	cfg := DefaultConfig()
 	cfg.CheckOverlaps = true
 	an := &oneSession{}
@@ -283,6 +283,30 @@ func TestOverlapInconsistency(t *testing.T) {
 	h.feed(0, tcp(true, S, 1000, 0, ""))
 	h.feed(ms, tcp(false, SA, 5000, 1001, ""))
 	h.feed(ms, tcp(true, A, 1001, 5001, ""))
+	return h, an
+}
+
+// checkRexmits finishes the harness and compares its rexmit_inconsistency
+// weirds ("old/new/flags") with want.
+func checkRexmits(t *testing.T, h *harness, want ...string) {
+	t.Helper()
+	h.finish()
+	var got []string
+	for _, w := range h.weird {
+		if s, ok := strings.CutPrefix(w, "rexmit_inconsistency/"); ok {
+			got = append(got, s)
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("inconsistencies %q, want %q", got, want)
+	}
+}
+
+// TestOverlapInconsistency: with CheckOverlaps, retransmitted bytes that
+// differ from the first copy are reported, the first copy stays in the
+// stream, and identical retransmissions are not reported.
+func TestOverlapInconsistency(t *testing.T) {
+	h, an := overlapHarness(t)
 	h.feed(ms, tcp(true, PA, 1001, 5001, "hello"))
 	h.feed(ms, tcp(true, PA, 1001, 5001, "hello"))  // same bytes again
 	h.feed(ms, tcp(true, PA, 1001, 5001, "jello"))  // a different first byte
@@ -291,18 +315,8 @@ func TestOverlapInconsistency(t *testing.T) {
 	h.feed(ms, tcp(true, PA, 1006, 5001, ", the ")) // fills the hole, overlaps "w"
 	h.feed(ms, tcp(false, A, 5001, 1016, ""))       // ack frees the data
 	h.feed(ms, tcp(true, PA, 1001, 5001, "XXXXX"))  // acked already: not compared
-	h.finish()
-	var got []string
-	for _, w := range h.weird {
-		if strings.HasPrefix(w, "rexmit_inconsistency") {
-			got = append(got, w)
-		}
-	}
 	// Zeek reports the whole overlapping stretch of each held block.
-	want := []string{"rexmit_inconsistency/hello/jello/AP", "rexmit_inconsistency/world/w0rld/AP", "rexmit_inconsistency/w/ /AP"}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("inconsistencies %q, want %q", got, want)
-	}
+	checkRexmits(t, h, "hello/jello/AP", "world/w0rld/AP", "w/ /AP")
 	if s := an.s.data[0].String(); s != "hello, theworld" {
 		t.Errorf("stream %q; the first copy wins", s)
 	}
@@ -312,13 +326,7 @@ func TestOverlapInconsistency(t *testing.T) {
 // segments is compared with each on its own and that the acknowledged part
 // of a retransmission is not compared, as Zeek does.
 func TestOverlapPerBlock(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.CheckOverlaps = true
-	cfg.Analysis = &oneSession{}
-	h := newHarness(t, cfg)
-	h.feed(0, tcp(true, S, 1000, 0, ""))
-	h.feed(ms, tcp(false, SA, 5000, 1001, ""))
-	h.feed(ms, tcp(true, A, 1001, 5001, ""))
+	h, _ := overlapHarness(t)
 	h.feed(ms, tcp(true, PA, 1001, 5001, "abc"))
 	h.feed(ms, tcp(true, PA, 1004, 5001, "def"))
 	h.feed(ms, tcp(true, PA, 1001, 5001, "XbcdeY")) // spans both segments
@@ -326,15 +334,5 @@ func TestOverlapPerBlock(t *testing.T) {
 	h.feed(ms, tcp(true, PA, 1001, 5001, "abZ"))    // the acked "ab" is not compared
 	h.feed(ms, tcp(false, A, 5001, 1007, ""))       // acks everything
 	h.feed(ms, tcp(true, PA, 1004, 5001, "QQQ"))    // nothing held: silent
-	h.finish()
-	var got []string
-	for _, w := range h.weird {
-		if strings.HasPrefix(w, "rexmit_inconsistency") {
-			got = append(got, w)
-		}
-	}
-	want := []string{"rexmit_inconsistency/abc/Xbc/AP", "rexmit_inconsistency/def/deY/AP", "rexmit_inconsistency/c/Z/AP"}
-	if strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Errorf("inconsistencies %q, want %q", got, want)
-	}
+	checkRexmits(t, h, "abc/Xbc/AP", "def/deY/AP", "c/Z/AP")
 }
