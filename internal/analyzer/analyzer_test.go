@@ -3,14 +3,18 @@ package analyzer
 import (
 	"bytes"
 	"net/netip"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/heron-nsm/heron/internal/conn"
 	"github.com/heron-nsm/heron/internal/layers"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/signatures"
 	"github.com/heron-nsm/heron/internal/testutil/pktbuild"
+	"github.com/heron-nsm/heron/internal/testutil/zeeklog"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
@@ -42,6 +46,9 @@ func (e *echoAnalyzer) DeliverStream(data []byte, orig bool) {
 		case "WEIRD":
 			e.h.Weird("echo_weird", "x")
 		}
+		if echoLog.On(e.h) {
+			echoLog.Write(e.h, &echoRecord{TS: e.h.Now(), UID: e.h.UID(), Line: strings.TrimSpace(line)})
+		}
 		*e.log = append(*e.log, strings.TrimSpace(line))
 	}
 }
@@ -56,6 +63,15 @@ func (e *echoAnalyzer) EndOfData(orig bool) {}
 func (e *echoAnalyzer) Done()               { *e.log = append(*e.log, "done") }
 
 var echoLines []string
+
+// echoRecord is the echo analyzer's log record.
+type echoRecord struct {
+	TS   zeek.Time `zeek:"ts"`
+	UID  string    `zeek:"uid"`
+	Line string    `zeek:"line"`
+}
+
+var echoLog = DeclareLog[echoRecord]("echo", "test/echo")
 
 func init() {
 	Register(Info{Name: "ECHO", Transport: TCP | UDP, Script: "test/echo",
@@ -357,4 +373,52 @@ signature my-sig {
 	if len(got) != 1 || got[0].Sig.ID != "my-sig" || got[0].Msg != "found a secret" || string(got[0].Data) != "a secret here" || !got[0].IsOrig {
 		t.Fatalf("matches %+v; want one (a signature fires once per connection)", got)
 	}
+}
+
+// TestDeclaredLog: a declared log is opened only when its script is
+// loaded, and the analyzer's records reach it.
+func TestDeclaredLog(t *testing.T) {
+	for _, loaded := range []bool{true, false} {
+		dir := t.TempDir()
+		lc := logging.DefaultConfig()
+		lc.LogDir = dir
+		lm, err := logging.NewManager(lc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs, err := OpenLogs(lm, func(script string) bool { return loaded && script == "test/echo" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := echoConfig()
+		cfg.Logs = logs
+		r := newRig(t, cfg)
+		r.conversation(7, "HELLO\n", "two\n")
+		if err := lm.Close(); err != nil {
+			t.Fatal(err)
+		}
+		l, err := zeeklog.ReadFile(filepath.Join(dir, "echo.log"))
+		switch {
+		case !loaded && err == nil:
+			t.Error("echo.log written though test/echo is not loaded")
+		case !loaded:
+		case err != nil:
+			t.Fatal(err)
+		case len(l.Records) != 2 || l.Records[0]["line"] != "HELLO" || l.Records[1]["line"] != "two" || l.Records[0]["uid"] == "-":
+			t.Errorf("echo.log records %v", l.Records)
+		}
+	}
+	paths, scripts := DeclaredLogs()
+	if !slices.Contains(paths, "echo") || !slices.Contains(scripts, "test/echo") {
+		t.Errorf("DeclaredLogs() = %v %v", paths, scripts)
+	}
+}
+
+func TestDeclareLogTwicePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic")
+		}
+	}()
+	DeclareLog[echoRecord]("echo", "test/other")
 }

@@ -16,6 +16,13 @@ type Handle struct {
 // Conn returns the connection.
 func (h *Handle) Conn() *conn.Conn { return h.s.c }
 
+// UID returns the connection's uid as logs show it ("C…").
+func (h *Handle) UID() string { return h.s.c.UIDString() }
+
+// ID returns the connection's id for log records, with its VLAN context
+// when the VLAN-aware connection key is in use.
+func (h *Handle) ID() conn.ConnID { return h.s.c.ID(h.s.m.cfg.VLANConnKey) }
+
 // Name returns the analyzer's name.
 func (h *Handle) Name() string { return h.n.info.Name }
 

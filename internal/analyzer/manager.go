@@ -38,6 +38,14 @@ type Config struct {
 	// action (Zeek's signature_match), for the signatures framework.
 	OnSignature func(SignatureMatch)
 
+	// VLANConnKey: connection ids carry their VLAN context
+	// (policy/frameworks/conn_key/vlan_fivetuple), in every log's id.
+	VLANConnKey bool
+
+	// Logs are the open analyzer log streams (OpenLogs); nil: analyzers
+	// write no logs.
+	Logs *Logs
+
 	// DebugLog enables analyzer_debug.log
 	// (policy/frameworks/analyzer/debug-logging) with its options.
 	DebugLog                bool

@@ -72,6 +72,9 @@ type Features struct {
 	NoticeLog bool
 	// NoticeExts are notice.log extensions in load order (add-geodata).
 	NoticeExts []string
+	// Scripts holds the canonical names of every loaded script and
+	// package ("base/protocols/dns"), for the logs analyzers declare.
+	Scripts map[string]bool
 }
 
 // DefaultConfig returns Zeek's defaults.

@@ -64,6 +64,10 @@ func FeaturesOf(s *scripts.Set) Features {
 		NoticeLog:        s.Has("base/frameworks/notice/main"),
 		SignaturesLog:    s.Has("base/frameworks/signatures/main"),
 		ConnWeirds:       s.Has("policy/protocols/conn/weirds"),
+		Scripts:          map[string]bool{},
+	}
+	for _, name := range s.Order() {
+		f.Scripts[name] = true
 	}
 	// Analyzers whose script is loaded, in load order, with their ports.
 	ports := map[string][]zeek.Port{}

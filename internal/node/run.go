@@ -206,6 +206,7 @@ func newPipeline(cfg Config) (*pipeline, error) {
 		acfg.OnSignature = p.signatureMatch
 	}
 	acfg.Ports = cfg.Loaded.AnalyzerPorts
+	acfg.VLANConnKey = cfg.Loaded.VLANConnKey
 	acfg.AnalyzerLog = acfg.AnalyzerLog && cfg.Loaded.AnalyzerLog
 	var analyzerLog *logging.Stream[analyzer.Record]
 	if acfg.AnalyzerLog {
@@ -221,6 +222,10 @@ func newPipeline(cfg Config) (*pipeline, error) {
 			lm.Close()
 			return nil, err
 		}
+	}
+	if acfg.Logs, err = analyzer.OpenLogs(lm, func(script string) bool { return cfg.Loaded.Scripts[script] }); err != nil {
+		lm.Close()
+		return nil, err
 	}
 	p.analysis = analyzer.NewManager(acfg, func(r *analyzer.Record) {
 		if analyzerLog != nil {
