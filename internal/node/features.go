@@ -35,6 +35,17 @@ func init() {
 	for _, s := range implemented {
 		scripts.Implement(s.name, s.what)
 	}
+	// Analyzer packages (linked by analyzer/all, whose init functions ran
+	// before this one) implement their scripts and the logs they declare.
+	for _, info := range analyzer.Registered() {
+		if info.Script != "" {
+			scripts.Implement(info.Script, info.Name+" analyzer")
+		}
+	}
+	paths, names := analyzer.DeclaredLogs()
+	for i, p := range paths {
+		scripts.Implement(names[i], p+".log")
+	}
 }
 
 // connExts maps the scripts that extend conn.log (or conn_id) to the
