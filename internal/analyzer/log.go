@@ -72,8 +72,14 @@ type DebugRecord struct {
 	FailureData zeek.Opt[string] `zeek:"failure_data"`
 }
 
-// debug writes an analyzer_debug.log record when that log is on.
+// debug writes an analyzer_debug.log record for a protocol analyzer when
+// that log is on.
 func (m *Manager) debug(c *conn.Conn, cause, name, reason string, data []byte) {
+	m.debugKind(c, cause, "protocol", name, reason, data)
+}
+
+// debugKind is debug for an analyzer of any kind.
+func (m *Manager) debugKind(c *conn.Conn, cause, kind, name, reason string, data []byte) {
 	if m.debugLog == nil {
 		return
 	}
@@ -90,7 +96,7 @@ func (m *Manager) debug(c *conn.Conn, cause, name, reason string, data []byte) {
 	r := &DebugRecord{
 		TS:           m.conns.Now(),
 		Cause:        cause,
-		AnalyzerKind: "protocol",
+		AnalyzerKind: kind,
 		AnalyzerName: name,
 		UID:          zeek.Some(c.UIDString()),
 		ID:           zeek.Some(c.ID(m.conns.VLANKey())),

@@ -83,6 +83,16 @@ type Conn struct {
 	seenOrig bool    // a UDP packet from each side reached the session
 	seenResp bool
 	services []string // confirmed protocols (conn.log service)
+
+	// Tunnels: the encapsulation of the latest packet (nil: none), the
+	// uids of every tunnel seen (tunnel_parents), how often the
+	// encapsulation changed, and the packet analyzers' states.
+	encap         *packet.EncapStack
+	tunnelParents [][2]uint64
+	tunnelChanges uint32
+	pktConfirmed  uint64
+	pktViolated   uint64
+	tunnelValid   uint8
 }
 
 // scaled is a logarithmic history counter (Zeek's ScaledHistoryEntry).

@@ -85,6 +85,8 @@ func (m *Manager) analyzeICMP(p *packet.Packet, data []byte) (packet.Key, []byte
 		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, sport, rport, zeek.ProtoICMP)
 		m.setInactivityTimeout(m.at(i), m.cfg.ICMPInactivityTimeout)
 		m.startSession(m.at(i))
+	} else {
+		m.checkEncap(m.at(i), p)
 	}
 	p.Processed = true
 	c := m.at(i)

@@ -255,6 +255,13 @@ func (c *Conn) FillInfo(r *Info, site Site, withCtx bool) {
 		r.History = zeek.Some(string(c.history))
 	}
 	r.MissedBytes = c.MissedBytes
+	if len(c.tunnelParents) > 0 {
+		uids := make([]string, len(c.tunnelParents))
+		for i, u := range c.tunnelParents {
+			uids[i] = FormatUID('C', u)
+		}
+		r.TunnelParents = zeek.Some(uids)
+	}
 	if c.HasVLAN {
 		r.VLAN = zeek.Some(int64(c.VLAN))
 	}

@@ -60,6 +60,15 @@ type Config struct {
 	// a connection holds (Heron's own bound), which keeps the cost of
 	// placing a segment small under a flood of tiny segments. 0: no bound.
 	MaxReassemblyBlocks int
+	// VXLANPorts are PacketAnalyzer::VXLAN::vxlan_ports: UDP checksums of
+	// VXLAN datagrams to them are checked only when non-zero and
+	// ValidateVXLANChecksums (Tunnel::validate_vxlan_checksums) is set.
+	VXLANPorts             []uint16
+	ValidateVXLANChecksums bool
+	// MaxTunnelChanges is Tunnel::max_changes_per_connection: how often
+	// a connection's tunnels may change before Heron stops following
+	// (0: no limit).
+	MaxTunnelChanges uint32
 
 	// CheckOverlaps keeps delivered TCP data until it is acknowledged and
 	// compares retransmissions with it (Zeek does this when a script
@@ -98,6 +107,9 @@ func DefaultConfig() Config {
 		WeirdSamplingDuration:              10 * zeek.Minute,
 		MaxReassemblyBytes:                 256 << 20,
 		MaxReassemblyBlocks:                1024,
+		MaxTunnelChanges:                   5,
+		VXLANPorts:                         []uint16{4789},
+		ValidateVXLANChecksums:             true,
 	}
 }
 
@@ -135,9 +147,10 @@ type Sink interface {
 // Manager tracks the connections of one analysis thread. It implements
 // the TCP, UDP, ICMP and unknown-IP-transport packet layers.
 type Manager struct {
-	cfg  Config
-	sink Sink
-	dec  *packet.Decoder
+	cfg     Config
+	sink    Sink
+	tunnels TunnelSink // sink, when it follows tunnels
+	dec     *packet.Decoder
 
 	// Connections live in fixed pages so that a *Conn stays valid for the
 	// connection's life (sessions keep one) while the table grows.
@@ -179,8 +192,13 @@ func NewManager(cfg Config, sink Sink) *Manager {
 	if m.cfg.LikelyServerPort == nil {
 		m.cfg.LikelyServerPort = func(uint16, zeek.Proto) bool { return false }
 	}
+	m.tunnels, _ = sink.(TunnelSink)
 	return m
 }
+
+// NewUID returns a fresh uid from the manager's generator (for things
+// that are named like connections, such as IP tunnels).
+func (m *Manager) NewUID() [2]uint64 { return [2]uint64{m.rng.Uint64() >> 32, m.rng.Uint64()} }
 
 // Install sets the manager's transport layers on d.
 func (m *Manager) Install(d *packet.Decoder) {
@@ -255,7 +273,7 @@ func (m *Manager) newConn(p *packet.Packet, k *Key, src, dst *[16]byte, sport, d
 		active: true,
 	}
 	c.history = c.histBuf[:0]
-	c.UID = [2]uint64{m.rng.Uint64() >> 32, m.rng.Uint64()}
+	c.UID = m.NewUID()
 	if p.HasL2 {
 		c.OrigL2, c.RespL2, c.HasL2 = p.L2Src, p.L2Dst, true
 	}
@@ -264,6 +282,7 @@ func (m *Manager) newConn(p *packet.Packet, k *Key, src, dst *[16]byte, sport, d
 	c.PPPoESession, c.HasPPPoE = p.PPPoESession, p.HasPPPoE
 	m.idx.put(k, i)
 	m.Created++
+	m.newConnEncap(c, p)
 	return i
 }
 

@@ -137,6 +137,8 @@ func (m *Manager) analyzeTCP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		if i = m.newTCP(p, &k, data, sport, dport); i < 0 {
 			return packet.Stop, nil, nil
 		}
+	} else {
+		m.checkEncap(m.at(i), p)
 	}
 	p.Processed = true
 	c := m.at(i)

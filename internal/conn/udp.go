@@ -30,6 +30,8 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		}
 		m.setInactivityTimeout(c, m.cfg.UDPInactivityTimeout)
 		m.startSession(c)
+	} else {
+		m.checkEncap(m.at(i), p)
 	}
 	p.Processed = true
 	c := m.at(i)
@@ -42,7 +44,17 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 	}
 	// The ConnSize analyzer sees the packet before the checksum check.
 	c.countPacket(isOrig, p.IP.TotalLen)
-	if !m.ignoreChecksums(p) && remaining >= length && int(p.WireLen) <= len(p.Data) {
+	validate := !m.ignoreChecksums(p) && remaining >= length && int(p.WireLen) <= len(p.Data)
+	if validate && length > 8+8+14 && data[8]&0x08 != 0 && m.isVXLANPort(dport) {
+		// VXLAN on its port: a zero checksum is what senders should
+		// send, and checking a non-zero one is optional.
+		if be16(data[6:]) == 0 {
+			validate = false
+		} else {
+			validate = m.cfg.ValidateVXLANChecksums
+		}
+	}
+	if validate {
 		sum := be16(data[6:])
 		bad := false
 		if p.IP.Version == 4 {
@@ -73,11 +85,18 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		c.checkHistory(histRespDataPkt, 'd')
 		c.repLen = addLen(c.repLen, ulen)
 	}
+	payload := data[8:min(length, remaining)]
+	if m.dec != nil {
+		// Packet analyzers over UDP (tunnels) by the responder's port or
+		// by detection, before the session's analyzers.
+		p.Session, p.IsOrig = c, isOrig
+		m.dec.Dispatch(p, packet.LayerUDP, packet.Key(c.RespPort), payload)
+		p.Session = nil
+	}
 	if c.session != nil {
 		if isOrig && !c.seenOrig || !isOrig && !c.seenResp {
 			c.session.FirstPacket(isOrig, p.IP.Header, data)
 		}
-		payload := data[8:min(length, remaining)]
 		c.session.DeliverPacket(payload, isOrig)
 	}
 	if isOrig {
@@ -106,10 +125,22 @@ func (m *Manager) analyzeUnknownIP(p *packet.Packet, data []byte) (packet.Key, [
 		i = m.newConn(p, &k, &p.IP.Src, &p.IP.Dst, 0, 0, zeek.ProtoUnknown)
 		m.setInactivityTimeout(m.at(i), m.cfg.UnknownIPInactivity)
 		m.startSession(m.at(i))
+	} else {
+		m.checkEncap(m.at(i), p)
 	}
 	c := m.at(i)
 	isOrig := p.IP.Src == c.OrigAddr
 	c.LastTime = m.ts
 	c.countPacket(isOrig, p.IP.TotalLen)
 	return packet.Stop, nil, nil
+}
+
+// isVXLANPort reports whether port is one of PacketAnalyzer::VXLAN::vxlan_ports.
+func (m *Manager) isVXLANPort(port uint16) bool {
+	for _, p := range m.cfg.VXLANPorts {
+		if p == port {
+			return true
+		}
+	}
+	return false
 }

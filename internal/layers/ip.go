@@ -193,8 +193,10 @@ func (ip *IP) Analyze(p *packet.Packet, data []byte) (packet.Key, []byte, error)
 		return 0, nil, errBogusIPHeaderLengths
 	}
 	if h.Proto == protoNone {
-		// Teredo bubbles carry no next header; the tunnel layers will
-		// clear this for them.
+		// Teredo bubbles carry no next header by design.
+		if last := p.Encap.Last(); last != nil && last.Type == packet.TunnelTeredo {
+			return packet.Stop, nil, nil
+		}
 		return 0, nil, errIPv6NoNext
 	}
 	return packet.Key(h.Proto), payload, nil

@@ -8,7 +8,9 @@ import (
 	"github.com/heron-nsm/heron/internal/conn"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
 	sigfw "github.com/heron-nsm/heron/internal/frameworks/signatures"
+	"github.com/heron-nsm/heron/internal/frameworks/tunnels"
 	"github.com/heron-nsm/heron/internal/frameworks/weird"
+	"github.com/heron-nsm/heron/internal/layers/tunnel"
 	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
 	"github.com/heron-nsm/heron/internal/site"
@@ -32,6 +34,10 @@ type Config struct {
 	// Signatures configures the signatures framework (signatures.log).
 	Signatures sigfw.Config
 	Log        logging.Config
+	// Tunnel configures the tunnel layers and Tunnels the tunnel
+	// framework (tunnel.log).
+	Tunnel  tunnel.TunnelConfig
+	Tunnels tunnels.Config
 
 	// IgnoreChecksums is Zeek's ignore_checksums (-C).
 	IgnoreChecksums bool
@@ -72,6 +78,12 @@ type Features struct {
 	NoticeLog bool
 	// NoticeExts are notice.log extensions in load order (add-geodata).
 	NoticeExts []string
+	// TunnelLog: base/frameworks/tunnels (tunnel.log).
+	TunnelLog bool
+	// TunnelPorts are the UDP ports of the tunnel layers, by the packet
+	// analyzer's name ("VXLAN": vxlan_ports, …), as the loaded scripts
+	// register them.
+	TunnelPorts map[string][]uint16
 	// Scripts holds the canonical names of every loaded script and
 	// package ("base/protocols/dns"), for the logs analyzers declare.
 	Scripts map[string]bool
@@ -87,6 +99,8 @@ func DefaultConfig() Config {
 		Notice:                 notice.DefaultConfig(),
 		Signatures:             sigfw.DefaultConfig(),
 		Log:                    logging.DefaultConfig(),
+		Tunnel:                 tunnel.DefaultTunnelConfig(),
+		Tunnels:                tunnels.DefaultConfig(),
 		FragTimeout:            5 * zeek.Minute,
 		MaxPacketAnalyzerDepth: 25,
 	}
@@ -147,6 +161,16 @@ func (c *Config) Options(r *options.Registry) {
 	reg("Weird::sampling_rate", options.CountValue(&w.SamplingRate), "After the threshold, report one in this many (0: none).")
 	iv("Weird::sampling_duration", &w.SamplingDuration, "Time after which sampling state is reset.")
 
+	// Tunnels (init-bare.zeek, base/frameworks/tunnels).
+	t := &c.Tunnel
+	reg("Tunnel::max_depth", intCount(&t.MaxDepth), "Most tunnels a packet may be inside.")
+	reg("Tunnel::delay_teredo_confirmation", options.BoolValue(&t.DelayTeredoConfirmation), "Confirm Teredo only once both sides sent valid Teredo packets.")
+	reg("Tunnel::delay_gtp_confirmation", options.BoolValue(&t.DelayGTPConfirmation), "Confirm GTP only once both sides sent valid GTP packets.")
+	iv("Tunnel::ip_tunnel_timeout", &t.IPTunnelTimeout, "Idle time after which an IP or GRE tunnel gets a new uid.")
+	reg("Tunnel::validate_vxlan_checksums", options.BoolValue(&cc.ValidateVXLANChecksums), "Check non-zero UDP checksums of VXLAN datagrams.")
+	reg("Tunnel::max_changes_per_connection", uint32Count(&cc.MaxTunnelChanges), "How often a connection's tunnels may change (0: no limit).")
+	iv("Tunnel::expiration_interval", &c.Tunnels.ExpirationInterval, "Idle time after which tunnel.log expires a tunnel.")
+
 	c.Notice.Options(r)
 	c.Signatures.Options(r)
 
@@ -190,5 +214,27 @@ func (v *intCountValue) Set(lit string) error {
 		return fmt.Errorf("%d is too large", v.u)
 	}
 	*v.p = int(v.u)
+	return nil
+}
+
+// uint32Count exposes a uint32 setting as a Zeek count option.
+func uint32Count(p *uint32) options.Value { return &uint32CountValue{p: p} }
+
+type uint32CountValue struct {
+	p *uint32
+	u uint64
+}
+
+func (v *uint32CountValue) Type() string   { return "count" }
+func (v *uint32CountValue) String() string { return strconv.FormatUint(uint64(*v.p), 10) }
+func (v *uint32CountValue) Set(lit string) error {
+	v.u = uint64(*v.p)
+	if err := options.CountValue(&v.u).Set(lit); err != nil {
+		return err
+	}
+	if v.u > 1<<32-1 {
+		return fmt.Errorf("%d is too large", v.u)
+	}
+	*v.p = uint32(v.u)
 	return nil
 }

@@ -21,6 +21,7 @@ var implemented = []struct{ name, what string }{
 	{"base/frameworks/signatures", "signatures.log"},
 	{"policy/protocols/conn/weirds", "Conn::Retransmission_Inconsistency and Conn::Content_Gap notices"},
 	{"base/utils/site", "Site::local_nets"},
+	{"base/frameworks/tunnels", "tunnel.log"},
 	{"base/protocols/conn", "conn.log"},
 	{"base/frameworks/analyzer", "protocol detection and analyzer.log"},
 	{"policy/frameworks/analyzer/debug-logging", "analyzer_debug.log"},
@@ -75,6 +76,7 @@ func FeaturesOf(s *scripts.Set) Features {
 		NoticeLog:        s.Has("base/frameworks/notice/main"),
 		SignaturesLog:    s.Has("base/frameworks/signatures/main"),
 		ConnWeirds:       s.Has("policy/protocols/conn/weirds"),
+		TunnelLog:        s.Has("base/frameworks/tunnels"),
 		Scripts:          map[string]bool{},
 	}
 	for _, name := range s.Order() {
@@ -82,9 +84,19 @@ func FeaturesOf(s *scripts.Set) Features {
 	}
 	// Analyzers whose script is loaded, in load order, with their ports.
 	ports := map[string][]zeek.Port{}
+	f.TunnelPorts = map[string][]uint16{}
 	for _, ap := range s.AnalyzerPorts() {
 		if ap.Parent != "" {
-			continue // packet analyzers (tunnels) are not session analyzers
+			// Packet analyzers (tunnels) below UDP, by port.
+			if ap.Parent == "ANALYZER_UDP" {
+				name := strings.TrimPrefix(ap.Analyzer, "ANALYZER_")
+				for _, p := range append(append([]zeek.Port(nil), ap.Server...), ap.NonServer...) {
+					if p.Proto == zeek.ProtoUDP {
+						f.TunnelPorts[name] = append(f.TunnelPorts[name], p.Num)
+					}
+				}
+			}
+			continue
 		}
 		name := strings.TrimPrefix(ap.Analyzer, "ANALYZER_")
 		ports[name] = append(append(ports[name], ap.Server...), ap.NonServer...)

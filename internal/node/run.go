@@ -13,8 +13,10 @@ import (
 	"github.com/heron-nsm/heron/internal/conn"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
 	sigfw "github.com/heron-nsm/heron/internal/frameworks/signatures"
+	tunnelfw "github.com/heron-nsm/heron/internal/frameworks/tunnels"
 	"github.com/heron-nsm/heron/internal/frameworks/weird"
 	"github.com/heron-nsm/heron/internal/layers"
+	"github.com/heron-nsm/heron/internal/layers/tunnel"
 	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/pktsrc"
@@ -72,6 +74,7 @@ type pipeline struct {
 	bugs     uint64
 	firstBug string
 	cidBuf   []byte
+	tunnels  *tunnelfw.Framework
 }
 
 // RunSource runs the standalone node over any packet source.
@@ -165,7 +168,13 @@ func newPipeline(cfg Config) (*pipeline, error) {
 	}
 	p.weirds = weird.New(cfg.Weird, writeWeird, weirdNotice)
 
-	table, err := packet.Compile(packet.Wiring(), packet.Defaults())
+	if cfg.Tunnel.MaxDepth > packet.MaxEncapDepth {
+		lm.Close()
+		return nil, fmt.Errorf("Tunnel::max_depth=%d: Heron follows at most %d nested tunnels; set it to %d or less", cfg.Tunnel.MaxDepth, packet.MaxEncapDepth, packet.MaxEncapDepth)
+	}
+	rows := packet.Wiring()
+	rows = append(rows, packet.TunnelPortRows(tunnelPorts(cfg.Loaded.TunnelPorts))...)
+	table, err := packet.Compile(rows, packet.Defaults())
 	if err != nil {
 		lm.Close()
 		return nil, err
@@ -173,6 +182,14 @@ func newPipeline(cfg Config) (*pipeline, error) {
 	p.dec = packet.NewDecoder(table, p)
 	p.dec.MaxDepth = int(cfg.MaxPacketAnalyzerDepth)
 	layers.Install(p.dec)
+	if cfg.Loaded.TunnelLog {
+		tl, err := logging.NewStream[tunnelfw.Info](lm, "tunnel")
+		if err != nil {
+			lm.Close()
+			return nil, err
+		}
+		p.tunnels = tunnelfw.New(cfg.Tunnels, func(r *tunnelfw.Info) { _ = tl.Write(r) })
+	}
 
 	ccfg := cfg.Conn
 	ccfg.IgnoreChecksums = cfg.IgnoreChecksums
@@ -185,6 +202,7 @@ func newPipeline(cfg Config) (*pipeline, error) {
 	ccfg.WeirdSamplingRate = cfg.Weird.SamplingRate
 	ccfg.WeirdSamplingDuration = cfg.Weird.SamplingDuration
 	ccfg.CheckOverlaps = cfg.Loaded.ConnWeirds && p.notices != nil
+	ccfg.VXLANPorts = cfg.Loaded.TunnelPorts["VXLAN"]
 
 	acfg := cfg.Analysis
 	acfg.Enabled = cfg.Loaded.Analyzers
@@ -240,6 +258,7 @@ func newPipeline(cfg Config) (*pipeline, error) {
 	p.conns = conn.NewManager(ccfg, p)
 	p.analysis.SetConns(p.conns)
 	p.conns.Install(p.dec)
+	tunnel.NewTunnels(p.dec, tunnelEnv{p}, cfg.Tunnel).Install()
 
 	ipcfg := layers.IPConfig{IgnoreChecksums: cfg.IgnoreChecksums}
 	if !p.ignore.IsEmpty() {
@@ -278,6 +297,9 @@ func (p *pipeline) packet(f *pktsrc.Frame) {
 	if p.sigs != nil {
 		p.sigs.Advance(p.now)
 	}
+	if p.tunnels != nil {
+		p.tunnels.Tick(p.now)
+	}
 	p.dec.Decode(pkt)
 }
 
@@ -314,8 +336,12 @@ func likelyServerPorts(ports []zeek.Port) func(uint16, zeek.Proto) bool {
 	}
 }
 
-// ConnDone writes a finished connection to conn.log.
+// ConnDone writes a finished connection to conn.log and closes a tunnel
+// that ran over it.
 func (p *pipeline) ConnDone(c *conn.Conn) {
+	if p.tunnels != nil {
+		p.tunnels.ConnDone(p.now, c)
+	}
 	if p.connLog == nil {
 		return
 	}
@@ -455,3 +481,33 @@ func optInt(v zeek.Opt[int64]) string {
 	}
 	return strconv.FormatInt(v.V, 10)
 }
+
+// TunnelsSeen hands the tunnels of a connection to the tunnel framework.
+func (p *pipeline) TunnelsSeen(c *conn.Conn, stack *packet.EncapStack) {
+	if p.tunnels != nil {
+		p.tunnels.Seen(p.now, stack)
+	}
+}
+
+// tunnelPorts maps the tunnel packet analyzers' port sets to their layers.
+func tunnelPorts(byName map[string][]uint16) map[packet.LayerID][]uint16 {
+	out := map[packet.LayerID][]uint16{}
+	for _, l := range []packet.LayerID{packet.LayerVXLAN, packet.LayerGeneve, packet.LayerGTPv1, packet.LayerTeredo, packet.LayerAYIYA, packet.LayerGRE} {
+		out[l] = byName[l.Name()]
+	}
+	return out
+}
+
+// tunnelEnv gives the tunnel layers protocol analysis, weirds and time.
+type tunnelEnv struct{ p *pipeline }
+
+func (e tunnelEnv) PacketConfirm(c *conn.Conn, id packet.LayerID) { e.p.analysis.PacketConfirm(c, id) }
+func (e tunnelEnv) PacketViolation(c *conn.Conn, id packet.LayerID, reason string, data []byte) {
+	e.p.analysis.PacketViolation(c, id, reason, data)
+}
+func (e tunnelEnv) ConnWeird(c *conn.Conn, name, addl, source string) {
+	e.p.conns.Weird(c, name, addl, source)
+}
+func (e tunnelEnv) NetWeird(name, addl, source string) { e.p.weirds.Net(e.p.now, name, addl, source) }
+func (e tunnelEnv) NewUID() [2]uint64                  { return e.p.conns.NewUID() }
+func (e tunnelEnv) Now() zeek.Time                     { return e.p.now }

@@ -23,9 +23,15 @@ type Stats struct {
 type Decoder struct {
 	table   *Table
 	layers  [NumLayers]Analyzer
+	detect  [NumLayers][]detector
 	weirds  WeirdSink
 	pending [4]pendingWeird
 	npend   int
+
+	// inner holds the packets built for encapsulated payloads, one per
+	// tunnel depth, with their encapsulation stacks.
+	inner  []Packet
+	stacks []EncapStack
 
 	// MaxDepth is Zeek's PacketAnalyzer::max_depth: the longest chain of
 	// layers one packet may run through (0: no limit).
@@ -38,6 +44,21 @@ type Decoder struct {
 // sink. Layers are installed with Set.
 func NewDecoder(t *Table, sink WeirdSink) *Decoder {
 	return &Decoder{table: t, weirds: sink, MaxDepth: 25}
+}
+
+// detector is a child layer found by looking at the payload (Zeek's
+// DetectProtocol) rather than by identifier.
+type detector struct {
+	child LayerID
+	match func(p *Packet, data []byte) bool
+}
+
+// SetDetector adds a child of parent that is chosen when match accepts the
+// payload and no identifier matched (Zeek's protocol detection for packet
+// analyzers, e.g. Teredo and AYIYA below UDP). Detectors run in the order
+// they were added.
+func (d *Decoder) SetDetector(parent, child LayerID, match func(p *Packet, data []byte) bool) {
+	d.detect[parent] = append(d.detect[parent], detector{child, match})
 }
 
 // Set installs the implementation of a layer.
@@ -72,26 +93,103 @@ func (d *Decoder) Forward(p *Packet, parent LayerID, key Key, data []byte, depth
 			d.Stats.Unknown[parent]++
 			return
 		}
-		if d.MaxDepth > 0 && depth >= d.MaxDepth {
-			d.Stats.DepthLimit++
-			d.report(p, "max_packet_analyzer_depth_exceeded", "", parent.Name())
+		var ok bool
+		if parent, key, data, depth, ok = d.run(p, parent, child, data, depth); !ok {
 			return
 		}
-		depth++
-		d.Stats.Layers[child]++
-		next, rest, err := d.layers[child].Analyze(p, data)
-		d.flush(p, child)
-		if err != nil {
-			d.Stats.Weirds++
-			if w, ok := err.(*Weird); ok {
-				d.report(p, w.Name, w.Addl, child.Name())
-			} else {
-				d.report(p, "internal_decoder_error", err.Error(), child.Name())
-			}
-			return
-		}
-		parent, key, data = child, next, rest
 	}
+}
+
+// run runs layer child (below parent) on data and returns what follows;
+// ok is false when decoding ended.
+func (d *Decoder) run(p *Packet, parent, child LayerID, data []byte, depth int) (LayerID, Key, []byte, int, bool) {
+	if d.MaxDepth > 0 && depth >= d.MaxDepth {
+		d.Stats.DepthLimit++
+		d.report(p, "max_packet_analyzer_depth_exceeded", "", parent.Name())
+		return 0, 0, nil, depth, false
+	}
+	depth++
+	d.Stats.Layers[child]++
+	p.depth = depth
+	next, rest, err := d.layers[child].Analyze(p, data)
+	d.flush(p, child)
+	if err != nil {
+		d.Stats.Weirds++
+		if w, ok := err.(*Weird); ok {
+			d.report(p, w.Name, w.Addl, child.Name())
+		} else {
+			d.report(p, "internal_decoder_error", err.Error(), child.Name())
+		}
+		return 0, 0, nil, depth, false
+	}
+	return child, next, rest, depth, true
+}
+
+// Dispatch hands data to the child of parent chosen by identifier key, by
+// a detector, or as parent's default, and decodes on from there at p's
+// current depth. It reports false, doing nothing, when parent has no such
+// child: the caller goes on with its own work (as the UDP layer does with
+// datagrams that carry no tunnel).
+func (d *Decoder) Dispatch(p *Packet, parent LayerID, key Key, data []byte) bool {
+	child := d.table.Lookup(parent, uint64(key))
+	if child == LayerNone || d.layers[child] == nil {
+		child = LayerNone
+		for _, det := range d.detect[parent] {
+			if d.layers[det.child] != nil && det.match(p, data) {
+				child = det.child
+				break
+			}
+		}
+	}
+	if child == LayerNone {
+		child = d.table.Default(parent)
+	}
+	if child == LayerNone || d.layers[child] == nil {
+		return false
+	}
+	depth := p.depth
+	parent, key, data, depth, ok := d.run(p, parent, child, data, depth)
+	if ok {
+		d.Forward(p, parent, key, data, depth)
+	}
+	return true
+}
+
+// InnerPacket returns the packet that carries an encapsulated payload of
+// outer: data (a part of outer's frame, or of a buffer that outlives the
+// call) with the given link type, arriving through outer's tunnels and
+// then ec. The packet belongs to the decoder and is valid until outer's
+// decoding ends; ok is false when the encapsulation stack is full.
+func (d *Decoder) InnerPacket(outer *Packet, data []byte, linkType uint32, ec *EncapConn) (inner *Packet, ok bool) {
+	n := outer.Encap.Len()
+	if n >= MaxEncapDepth {
+		return nil, false
+	}
+	if d.inner == nil {
+		d.inner = make([]Packet, MaxEncapDepth)
+		d.stacks = make([]EncapStack, MaxEncapDepth)
+	}
+	st := &d.stacks[n]
+	st.CopyFrom(outer.Encap)
+	st.Push(*ec)
+	inner = &d.inner[n]
+	*inner = Packet{
+		TS:          outer.TS,
+		Data:        data,
+		LinkType:    linkType,
+		TunnelDepth: n + 1,
+		Encap:       st,
+		depth:       outer.depth,
+	}
+	// The inner packet's wire length keeps what the outer capture cut
+	// off (Zeek's build_inner_packet).
+	consumed := len(outer.Data) - len(data)
+	if consumed >= 0 && int(outer.WireLen) >= consumed {
+		inner.WireLen = outer.WireLen - uint32(consumed)
+	} else {
+		inner.WireLen = uint32(len(data))
+	}
+	return inner, true
 }
 
 type pendingWeird struct {

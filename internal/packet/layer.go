@@ -34,6 +34,13 @@ const (
 	LayerPBB
 	LayerVNTag
 	LayerNFLog
+	LayerIPTunnel
+	LayerGRE
+	LayerVXLAN
+	LayerGeneve
+	LayerTeredo
+	LayerAYIYA
+	LayerGTPv1
 	NumLayers
 )
 
@@ -64,6 +71,13 @@ var layerNames = [NumLayers]string{
 	LayerPBB:            "PBB",
 	LayerVNTag:          "VNTAG",
 	LayerNFLog:          "NFLOG",
+	LayerIPTunnel:       "IPTUNNEL",
+	LayerGRE:            "GRE",
+	LayerVXLAN:          "VXLAN",
+	LayerGeneve:         "GENEVE",
+	LayerTeredo:         "TEREDO",
+	LayerAYIYA:          "AYIYA",
+	LayerGTPv1:          "GTPV1",
 }
 
 // Name returns Zeek's name of the layer's analyzer ("ETHERNET", "IP", …).

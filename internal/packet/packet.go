@@ -42,6 +42,19 @@ type Packet struct {
 	// tunnel). Weirds inside a tunnel get Zeek's "_in_tunnel" suffix.
 	TunnelDepth int
 
+	// Encap is the chain of tunnels the packet came through (nil outside
+	// any tunnel). It belongs to the decoder; copy it to keep it.
+	Encap *EncapStack
+
+	// Session is the connection the packet belongs to, once the transport
+	// layer found it (a *conn.Conn), for the packet analyzers that run
+	// over connections (tunnels over UDP); IsOrig is its direction.
+	Session any
+	IsOrig  bool
+
+	// depth is the number of layers run so far (set by the decoder).
+	depth int
+
 	// Processed is set once a connection took the packet.
 	Processed bool
 }
@@ -50,6 +63,9 @@ type Packet struct {
 func (p *Packet) Reset() {
 	*p = Packet{}
 }
+
+// Depth returns how many layers ran up to and including the current one.
+func (p *Packet) Depth() int { return p.depth }
 
 // Offset returns where data starts within p.Data, or -1 when data is not a
 // part of it (e.g. a reassembled datagram). It relies on layers slicing

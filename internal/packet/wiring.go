@@ -108,10 +108,22 @@ func Wiring() []Row {
 		{LayerPPPoE, 0x0021, LayerIP},
 		{LayerPPPoE, 0x0057, LayerIP},
 
+		// What tunnels carry (their ports below UDP come from the
+		// scripts' port sets, see TunnelPortRows).
+		{LayerGeneve, 0x6558, LayerEthernet},
+		{LayerGeneve, 0x0800, LayerIP},
+		{LayerGeneve, 0x86DD, LayerIP},
+		{LayerGeneve, 0x0806, LayerARP},
+		{LayerAYIYA, 4, LayerIP},
+		{LayerAYIYA, 41, LayerIP},
+
 		// Radiotap carries 802.11.
 		{LayerIEEE80211Radio, DLTIEEE80211, LayerIEEE80211},
 
-		// IP protocols.
+		// IP protocols; IP-in-IP and GRE lead to tunnels.
+		{LayerIP, 4, LayerIPTunnel},
+		{LayerIP, 41, LayerIPTunnel},
+		{LayerIP, 47, LayerGRE},
 		{LayerIP, 6, LayerTCP},
 		{LayerIP, 17, LayerUDP},
 		{LayerIP, 1, LayerICMP},
@@ -137,5 +149,24 @@ func Defaults() map[LayerID]LayerID {
 		LayerFDDI: LayerIP,
 		LayerPBB:  LayerEthernet,
 		LayerIP:   LayerUnknownIP,
+
+		LayerIPTunnel: LayerIP,
+		LayerVXLAN:    LayerEthernet,
+		LayerGTPv1:    LayerIP,
+		LayerTeredo:   LayerIP,
 	}
+}
+
+// TunnelPortRows returns the rows that lead from UDP to the tunnels by the
+// responder's port: ports maps a tunnel layer to its ports (the scripts'
+// vxlan_ports, geneve_ports, gtpv1_ports, teredo_ports, ayiya_ports and
+// gre_ports, as PacketAnalyzer::register_for_ports registers them).
+func TunnelPortRows(ports map[LayerID][]uint16) []Row {
+	var rows []Row
+	for _, l := range []LayerID{LayerVXLAN, LayerGeneve, LayerGTPv1, LayerTeredo, LayerAYIYA, LayerGRE} {
+		for _, p := range ports[l] {
+			rows = append(rows, Row{LayerUDP, uint64(p), l})
+		}
+	}
+	return rows
 }
