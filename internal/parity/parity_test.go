@@ -28,6 +28,11 @@ var floors = []struct {
 }{
 	{"corpus.jsonl", "notunnel", "conn.log", "service", 100.0},
 	{"default.jsonl", "notunnel", "conn.log", "service", 97.0},
+	// Tunnels: HTTP CONNECT and SOCKS tunnels come with their analyzers.
+	{"corpus.jsonl", "tunnel", "conn.log", "service", 100.0},
+	{"default.jsonl", "tunnel", "conn.log", "service", 98.5},
+	{"corpus.jsonl", "tunnel", "tunnel.log", "", 87.5},
+	{"default.jsonl", "tunnel", "tunnel.log", "", 91.5},
 }
 
 // shared returns the path of ../shared, or skips the test.
