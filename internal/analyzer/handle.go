@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
@@ -22,6 +23,21 @@ func (h *Handle) UID() string { return h.s.c.UIDString() }
 // ID returns the connection's id for log records, with its VLAN context
 // when the VLAN-aware connection key is in use.
 func (h *Handle) ID() conn.ConnID { return h.s.c.ID(h.s.m.cfg.VLANConnKey) }
+
+// RegisterTunnel reports that the connection has become a tunnel of type
+// t through a proxy (HTTP CONNECT, SOCKS): as Zeek's scripts do, the
+// tunnel is the connection with the originator's port set to 0, so that
+// every connection through the same proxy is one tunnel; tunnel.log
+// records it (without a uid) the first time.
+func (h *Handle) RegisterTunnel(t packet.TunnelType) {
+	if h.s.m.cfg.OnTunnel == nil {
+		return
+	}
+	ec := h.s.c.EncapAs(t)
+	ec.SrcPort = 0
+	ec.UID = [2]uint64{}
+	h.s.m.cfg.OnTunnel(ec)
+}
 
 // Name returns the analyzer's name.
 func (h *Handle) Name() string { return h.n.info.Name }

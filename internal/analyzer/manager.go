@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/signatures"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
@@ -41,6 +42,10 @@ type Config struct {
 	// VLANConnKey: connection ids carry their VLAN context
 	// (policy/frameworks/conn_key/vlan_fivetuple), in every log's id.
 	VLANConnKey bool
+
+	// OnTunnel receives the tunnels analyzers find on their connections
+	// (HTTP CONNECT, SOCKS), for tunnel.log; nil: none are followed.
+	OnTunnel func(ec packet.EncapConn)
 
 	// Logs are the open analyzer log streams (OpenLogs); nil: analyzers
 	// write no logs.

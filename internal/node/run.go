@@ -225,6 +225,7 @@ func newPipeline(cfg Config) (*pipeline, error) {
 	}
 	acfg.Ports = cfg.Loaded.AnalyzerPorts
 	acfg.VLANConnKey = cfg.Loaded.VLANConnKey
+	acfg.OnTunnel = p.tunnelFound
 	acfg.AnalyzerLog = acfg.AnalyzerLog && cfg.Loaded.AnalyzerLog
 	var analyzerLog *logging.Stream[analyzer.Record]
 	if acfg.AnalyzerLog {
@@ -486,6 +487,14 @@ func optInt(v zeek.Opt[int64]) string {
 func (p *pipeline) TunnelsSeen(c *conn.Conn, stack *packet.EncapStack) {
 	if p.tunnels != nil {
 		p.tunnels.Seen(p.now, stack)
+	}
+}
+
+// tunnelFound hands a tunnel an analyzer found (HTTP CONNECT, SOCKS) to
+// the tunnel framework.
+func (p *pipeline) tunnelFound(ec packet.EncapConn) {
+	if p.tunnels != nil {
+		p.tunnels.Register(p.now, &ec, false)
 	}
 }
 

@@ -92,29 +92,44 @@ func (f *Framework) Seen(now zeek.Time, stack *packet.EncapStack) {
 	f.Tick(now)
 	for i := 0; i < stack.Len(); i++ {
 		ec := stack.At(i)
-		k := keyOf(ec)
-		if e := f.active[k]; e != nil {
-			e.access = now
-			continue
-		}
-		if len(f.active) >= f.cfg.MaxActive && f.cfg.MaxActive > 0 {
-			f.evictOldest(now)
-		}
-		e := &entry{access: now, hook: ec.Transport != packet.TransportUnknown}
-		e.info = Info{
-			TS:  now,
-			UID: zeek.Some(conn.FormatUID('C', ec.UID)),
-			ID: zeek.ConnID{
-				OrigH: ec.SrcAddr(), OrigP: portOf(ec.SrcPort, ec.Transport),
-				RespH: ec.DstAddr(), RespP: portOf(ec.DstPort, ec.Transport),
-			},
-			TunnelType: ec.Type.String(),
-			Action:     "Tunnel::DISCOVER",
-		}
-		f.active[k] = e
-		rec := e.info
-		f.write(&rec)
+		f.register(now, ec, true, ec.Transport != packet.TransportUnknown)
 	}
+}
+
+// Register registers one tunnel that a protocol analyzer found (Zeek's
+// Tunnel::register from scripts: HTTP CONNECT and SOCKS register their
+// proxy connection with the originator's port zeroed, and without a uid).
+// Such a tunnel is not closed by a connection's end; it expires.
+func (f *Framework) Register(now zeek.Time, ec *packet.EncapConn, withUID bool) {
+	f.Tick(now)
+	f.register(now, ec, withUID, false)
+}
+
+func (f *Framework) register(now zeek.Time, ec *packet.EncapConn, withUID, hook bool) {
+	k := keyOf(ec)
+	if e := f.active[k]; e != nil {
+		e.access = now
+		return
+	}
+	if len(f.active) >= f.cfg.MaxActive && f.cfg.MaxActive > 0 {
+		f.evictOldest(now)
+	}
+	e := &entry{access: now, hook: hook}
+	e.info = Info{
+		TS: now,
+		ID: zeek.ConnID{
+			OrigH: ec.SrcAddr(), OrigP: portOf(ec.SrcPort, ec.Transport),
+			RespH: ec.DstAddr(), RespP: portOf(ec.DstPort, ec.Transport),
+		},
+		TunnelType: ec.Type.String(),
+		Action:     "Tunnel::DISCOVER",
+	}
+	if withUID {
+		e.info.UID = zeek.Some(conn.FormatUID('C', ec.UID))
+	}
+	f.active[k] = e
+	rec := e.info
+	f.write(&rec)
 }
 
 // ConnDone closes the tunnel that ran over a connection that ended
