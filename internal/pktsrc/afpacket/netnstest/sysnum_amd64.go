@@ -1,0 +1,5 @@
+//go:build linux
+
+package netnstest
+
+const sysSetns = 308 // setns on linux/amd64
