@@ -3,11 +3,14 @@ package main
 import (
 	"fmt"
 	"strings"
+
+	"github.com/heron-nsm/heron/internal/pktsrc/afpacket"
 )
 
 // invocation is a parsed command line.
 type invocation struct {
 	read        string   // -r
+	iface       string   // -i
 	sigFiles    []string // -s
 	bare        bool     // -b
 	noChecksums bool     // -C
@@ -20,6 +23,8 @@ type invocation struct {
 	progress    string   // --progress auto|always|never
 	scripts     []string // script names
 	assigns     []string // ID=VALUE redefs
+
+	af *afpacket.Options // the AF_Packet:: options, once configured
 }
 
 // flagSpec describes one option: its names, whether it takes a value, and
@@ -32,6 +37,7 @@ type flagSpec struct {
 
 var flagSpecs = []flagSpec{
 	{"r", "readfile", func(i *invocation, v string) { i.read = v }, true},
+	{"i", "iface", func(i *invocation, v string) { i.iface = v }, true},
 	{"b", "bare-mode", func(i *invocation, _ string) { i.bare = true }, false},
 	{"s", "signatures", func(i *invocation, v string) { i.sigFiles = append(i.sigFiles, v) }, true},
 	{"C", "no-checksums", func(i *invocation, _ string) { i.noChecksums = true }, false},

@@ -4,12 +4,18 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/heron-nsm/heron/internal/node"
 	"github.com/heron-nsm/heron/internal/options"
+	"github.com/heron-nsm/heron/internal/pktsrc"
+	"github.com/heron-nsm/heron/internal/pktsrc/afpacket"
+	"github.com/heron-nsm/heron/internal/pktsrc/pcapfile"
 	"github.com/heron-nsm/heron/internal/scripts"
 	"github.com/heron-nsm/heron/internal/site"
 	"github.com/heron-nsm/heron/internal/zeek"
@@ -38,6 +44,8 @@ func (inv *invocation) configure(stderr io.Writer) (node.Config, error) {
 	}
 	reg := options.NewRegistry()
 	cfg.Options(reg)
+	inv.af = afpacket.NewOptions()
+	inv.af.Register(reg)
 	// The port sets the loaded scripts define (HTTP::ports, …) and
 	// likely_server_ports are options too: they decide where analyzers
 	// attach and which side is the server.
@@ -93,8 +101,12 @@ func (inv *invocation) configure(stderr io.Writer) (node.Config, error) {
 
 // execute runs the node and returns the exit status.
 func (inv *invocation) execute(stdout, stderr io.Writer) int {
-	if inv.read == "" {
-		fmt.Fprintln(stderr, "heron: nothing to do: give a trace with -r FILE (heron --help for more)")
+	switch {
+	case inv.read == "" && inv.iface == "":
+		fmt.Fprintln(stderr, "heron: nothing to do: give a trace with -r FILE or an interface with -i IFACE (heron --help for more)")
+		return 2
+	case inv.read != "" && inv.iface != "":
+		fmt.Fprintln(stderr, "heron: -r and -i both given: read a trace or capture from an interface, not both")
 		return 2
 	}
 	cfg, err := inv.configure(stderr)
@@ -104,12 +116,38 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 	}
 	cfg.Trace = inv.read
 	cfg.SignatureFiles = inv.sigFiles
+	var src pktsrc.Source
+	if inv.iface != "" {
+		live, err := inv.openLive(stderr)
+		if err != nil {
+			fmt.Fprintf(stderr, "heron: %v\n", err)
+			return 1
+		}
+		defer live.Close()
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(stop)
+		go func() {
+			if _, ok := <-stop; ok {
+				live.Stop()
+			}
+		}()
+		src = live
+	} else {
+		f, err := pcapfile.Open(inv.read)
+		if err != nil {
+			fmt.Fprintf(stderr, "heron: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		src = f
+	}
 	var prog *progress
 	if inv.progress == "always" || (inv.progress == "auto" && isTerminal(os.Stderr)) {
 		prog = newProgress(stderr)
 		cfg.Progress = prog.report
 	}
-	res, err := node.Run(cfg)
+	res, err := node.RunSource(cfg, src)
 	if prog != nil {
 		prog.finish(res.Packets, res.Bytes)
 	}
@@ -125,6 +163,38 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "heron: %v; analysed the %d packets before it\n", res.Truncated, res.Packets)
 	}
 	return 0
+}
+
+// openLive opens the capture source -i names and prints its warnings.
+func (inv *invocation) openLive(stderr io.Writer) (*afpacket.Source, error) {
+	name := inv.iface
+	kind, rest, ok := strings.Cut(name, "::")
+	if ok {
+		if kind != "af_packet" {
+			return nil, fmt.Errorf("-i %s: unknown packet source %q (use af_packet::IFACE)", name, kind)
+		}
+		name = rest
+	}
+	if runtime.GOOS != "linux" {
+		return nil, fmt.Errorf("-i %s: live capture needs Linux (AF_PACKET)", inv.iface)
+	}
+	acfg, err := inv.af.Config(name)
+	if err != nil {
+		return nil, err
+	}
+	// Wake the packet loop now and then on a quiet link so timers run.
+	acfg.IdleTimeout = 500 * time.Millisecond
+	s, err := afpacket.Open(acfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range s.Warnings() {
+		fmt.Fprintf(stderr, "heron: warning: %s\n", w)
+	}
+	if w, err := s.OffloadWarning(); err == nil && w != "" {
+		fmt.Fprintf(stderr, "heron: warning: %s\n", w)
+	}
+	return s, nil
 }
 
 func isTerminal(f *os.File) bool {
@@ -183,6 +253,7 @@ func listOptions(w io.Writer) {
 	cfg := node.DefaultConfig()
 	reg := options.NewRegistry()
 	cfg.Options(reg)
+	afpacket.NewOptions().Register(reg)
 	if loaded, err := scripts.Load(false, nil); err == nil {
 		for name, ports := range loaded.PortVariables() {
 			v := ports

@@ -165,7 +165,7 @@ func TestErrors(t *testing.T) {
 		{[]string{}, 2, "nothing to do"},
 		{[]string{"--bogus"}, 2, "unknown option --bogus"},
 		{[]string{"-r", truncated, "--logdir", filepath.Join(dir, "cut")}, 0, "truncated"},
-		{[]string{"-r", trace, "--logdir", filepath.Join(dir, "w"), "-b", "base/protocols/http"}, 0, "not implemented yet"},
+		{[]string{"-r", trace, "--logdir", filepath.Join(dir, "w"), "-b", "base/protocols/modbus"}, 0, "not implemented yet"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCLI(c.args...)

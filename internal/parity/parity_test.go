@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heron-nsm/heron/internal/testutil/heronbin"
 	"github.com/heron-nsm/heron/internal/testutil/refdata"
 )
 
@@ -45,36 +46,8 @@ func shared(t *testing.T) string {
 	return dir
 }
 
-var (
-	buildOnce sync.Once
-	heronBin  string
-	buildErr  error
-)
-
 // heron builds cmd/heron once per test binary.
-func heron(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
-		root := filepath.Join(filepath.Dir(file), "..", "..")
-		dir, err := os.MkdirTemp("", "heron-parity-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		heronBin = filepath.Join(dir, "heron")
-		cmd := exec.Command("go", "build", "-o", heronBin, "./cmd/heron")
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/heron: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return heronBin
-}
+func heron(t *testing.T) string { return heronbin.Path(t) }
 
 type caseResult struct {
 	Test    string `json:"test"`

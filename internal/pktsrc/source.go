@@ -18,6 +18,9 @@ type Frame struct {
 	LinkType uint32    // DLT/LINKTYPE value of the interface the frame came from
 	IfIndex  uint32    // interface index within the source (pcapng), 0 otherwise
 	Data     []byte
+	// L4Checksummed reports that the capture path verified the transport
+	// checksum (a live source told so by the kernel), so Heron need not.
+	L4Checksummed bool
 }
 
 // Source yields frames.
@@ -44,3 +47,26 @@ type Progress interface {
 
 // ErrTruncated reports that the input ended in the middle of a record.
 var ErrTruncated = errors.New("truncated")
+
+// ErrIdle is wrapped by the error a live source's Next returns when no
+// packet arrived for a while; the source stays usable, and the packet loop
+// takes the chance to run its timers.
+var ErrIdle = errors.New("no packet for a while")
+
+// Live is implemented by sources that capture from a network interface.
+type Live interface {
+	// Stop makes a waiting Next, and every later one, return io.EOF. It
+	// may be called from any goroutine (a signal handler).
+	Stop()
+	// CaptureStats returns the capture counters since the source opened.
+	CaptureStats() (Stats, error)
+}
+
+// Stats are a live source's capture counters (Zeek's PacketSource::Stats).
+type Stats struct {
+	Received      uint64 // frames handed to Heron
+	BytesReceived uint64 // their wire lengths
+	Link          uint64 // packets the interface saw (when known)
+	Dropped       uint64 // packets the kernel dropped for want of space
+	Filtered      uint64 // packets that passed the capture filter (when known)
+}

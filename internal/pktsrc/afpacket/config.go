@@ -143,7 +143,7 @@ const (
 )
 
 // Config describes one capture socket. Fields are used as given: start
-// from DefaultConfig, which holds Zeek's defaults, or from FromOptions,
+// from DefaultConfig, which holds Zeek's defaults, or from Options.Config,
 // which holds the values of the AF_Packet:: options.
 type Config struct {
 	// Interface is the network interface to capture on ("eth0"), without

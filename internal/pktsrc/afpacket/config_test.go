@@ -49,6 +49,8 @@ func TestDefaultsMatchZeek(t *testing.T) {
 		"buffer_size": "128 * 1024 * 1024", "block_size": "4096 * 8", "block_timeout": "10msec",
 		"fanout_mode": "FANOUT_HASH", "checksum_validation_mode": "CHECKSUM_ON",
 	}
+	reg := options.NewRegistry()
+	NewOptions().Register(reg)
 	seen := 0
 	for _, m := range re.FindAllStringSubmatch(mod, -1) {
 		name, val := m[1], strings.TrimSpace(m[2])
@@ -59,7 +61,7 @@ func TestDefaultsMatchZeek(t *testing.T) {
 			}
 			want = zeekVals[name]
 		}
-		v := options.Default.Lookup("AF_Packet::" + name)
+		v := reg.Lookup("AF_Packet::" + name)
 		if v == nil {
 			t.Errorf("AF_Packet::%s is not registered", name)
 			continue
@@ -74,35 +76,36 @@ func TestDefaultsMatchZeek(t *testing.T) {
 	}
 }
 
-func TestFromOptions(t *testing.T) {
-	saved := opt
-	t.Cleanup(func() { opt = saved })
+func TestOptionsConfig(t *testing.T) {
+	opt := NewOptions()
+	reg := options.NewRegistry()
+	opt.Register(reg)
 	for _, a := range []string{
 		"AF_Packet::fanout_id=24", "AF_Packet::fanout_mode=AF_Packet::FANOUT_CPU",
 		"AF_Packet::enable_fanout=F", "AF_Packet::enable_defrag=T", "AF_Packet::block_timeout=5msec",
 		"AF_Packet::buffer_size=67108864", "AF_Packet::block_size=65536", "AF_Packet::link_type=12",
 		"AF_Packet::checksum_validation_mode=AF_Packet::CHECKSUM_KERNEL", "AF_Packet::enable_hw_timestamping=T",
 	} {
-		if err := options.Apply(a); err != nil {
+		if err := reg.Apply(a); err != nil {
 			t.Fatalf("%s: %v", a, err)
 		}
 	}
-	c, err := FromOptions("eth1")
+	c, err := opt.Config("eth1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Interface != "eth1" || c.FanoutID != 24 || c.FanoutMode != FanoutCPU || c.EnableFanout || !c.EnableDefrag ||
 		c.BlockTimeout != 5*time.Millisecond || c.BufferSize != 64<<20 || c.BlockSize != 65536 || c.LinkType != 12 ||
 		c.ChecksumMode != ChecksumKernel || !c.EnableHWTimestamping {
-		t.Fatalf("FromOptions = %+v", c)
+		t.Fatalf("Config = %+v", c)
 	}
-	if err := options.Apply("AF_Packet::fanout_mode=FANOUT_LB"); err == nil {
+	if err := reg.Apply("AF_Packet::fanout_mode=FANOUT_LB"); err == nil {
 		t.Fatal("an unqualified enum name was accepted")
 	}
-	if err := options.Apply("AF_Packet::fanout_id=70000"); err != nil {
+	if err := reg.Apply("AF_Packet::fanout_id=70000"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := FromOptions("eth1"); err == nil || !strings.Contains(err.Error(), "fanout_id=70000 is out of range") {
+	if _, err := opt.Config("eth1"); err == nil || !strings.Contains(err.Error(), "fanout_id=70000 is out of range") {
 		t.Fatalf("fanout_id 70000: %v", err)
 	}
 }

@@ -8,28 +8,32 @@ import (
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
-// The AF_Packet:: options as the command line sets them (ID=VALUE),
-// registered in options.Default when the package is linked in.
-var opt = struct {
+// Options are the AF_Packet:: options as the command line sets them
+// (ID=VALUE). Create them with NewOptions, register them in the command
+// line's registry with Register, and turn them into a Config with Config.
+type Options struct {
 	bufferSize, blockSize, fanoutID, linkType uint64
 	blockTimeout                              zeek.Interval
 	hwTimestamping, fanout, defrag            bool
 	fanoutMode, checksumMode                  string
-}{
-	bufferSize:   DefaultBufferSize,
-	blockSize:    DefaultBlockSize,
-	fanoutID:     DefaultFanoutID,
-	linkType:     DefaultLinkType,
-	blockTimeout: zeek.Interval(DefaultBlockTimeout),
-	fanout:       true,
-	fanoutMode:   FanoutHash.String(),
-	checksumMode: ChecksumOn.String(),
 }
 
-func init() { registerOptions(options.Default) }
+// NewOptions returns the options at Zeek's defaults.
+func NewOptions() *Options {
+	return &Options{
+		bufferSize:   DefaultBufferSize,
+		blockSize:    DefaultBlockSize,
+		fanoutID:     DefaultFanoutID,
+		linkType:     DefaultLinkType,
+		blockTimeout: zeek.Interval(DefaultBlockTimeout),
+		fanout:       true,
+		fanoutMode:   FanoutHash.String(),
+		checksumMode: ChecksumOn.String(),
+	}
+}
 
-// registerOptions registers the AF_Packet:: options in r.
-func registerOptions(r *options.Registry) {
+// Register adds the AF_Packet:: options to r.
+func (opt *Options) Register(r *options.Registry) {
 	r.Register("AF_Packet::buffer_size", options.CountValue(&opt.bufferSize),
 		"Size of the AF_PACKET ring buffer in bytes.")
 	r.Register("AF_Packet::block_size", options.CountValue(&opt.blockSize),
@@ -56,10 +60,9 @@ func registerOptions(r *options.Registry) {
 		"Who verifies checksums: CHECKSUM_ON (Heron), CHECKSUM_OFF (nobody), CHECKSUM_KERNEL (the kernel).")
 }
 
-// FromOptions returns the configuration for capturing on iface that the
-// AF_Packet:: options currently describe (their defaults unless the
-// command line set them).
-func FromOptions(iface string) (Config, error) {
+// Config returns the configuration for capturing on iface that the
+// options describe.
+func (opt *Options) Config(iface string) (Config, error) {
 	c := DefaultConfig(iface)
 	if opt.blockSize > 1<<30 {
 		return c, fmt.Errorf("afpacket: AF_Packet::block_size=%d is too large", opt.blockSize)

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/heron-nsm/heron/internal/pktsrc"
 )
 
 // ErrIdle is returned by Next when Config.IdleTimeout passed without a
-// packet. It wraps os.ErrDeadlineExceeded; the source stays usable.
-var ErrIdle = fmt.Errorf("afpacket: no packet within the idle timeout: %w", os.ErrDeadlineExceeded)
+// packet. It wraps pktsrc.ErrIdle and os.ErrDeadlineExceeded; the source
+// stays usable.
+var ErrIdle = fmt.Errorf("afpacket: no packet within the idle timeout: %w: %w", pktsrc.ErrIdle, os.ErrDeadlineExceeded)
 
 // ErrSelfTestUnavailable is wrapped by FanoutSelfTest's error when the
 // test could not run (no permission to create a network namespace, say),

@@ -268,6 +268,7 @@ func (s *Source) Next(f *pktsrc.Frame) error {
 		if s.r.next(f) {
 			s.received++
 			s.bytes += uint64(f.WireLen)
+			f.L4Checksummed = s.L4Checksummed()
 			return nil
 		}
 		if err := s.wait(); err != nil {
@@ -348,6 +349,12 @@ func (s *Source) OffloadWarning() (string, error) {
 		return "", err
 	}
 	return rep.Warning(), nil
+}
+
+// CaptureStats implements pktsrc.Live with Stats.
+func (s *Source) CaptureStats() (pktsrc.Stats, error) {
+	st, err := s.Stats()
+	return pktsrc.Stats{Received: st.Received, BytesReceived: st.BytesReceived, Link: st.Link, Dropped: st.Dropped}, err
 }
 
 // Stats reads the kernel's counters (which it resets on each read) and

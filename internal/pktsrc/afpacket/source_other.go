@@ -53,3 +53,6 @@ func (s *Source) OffloadWarning() (string, error) { return "", errNotLinux }
 
 // FanoutSelfTest fails here.
 func FanoutSelfTest() error { return fmt.Errorf("%w: %w", ErrSelfTestUnavailable, errNotLinux) }
+
+// CaptureStats is not available off Linux.
+func (s *Source) CaptureStats() (pktsrc.Stats, error) { return pktsrc.Stats{}, errNotLinux }
