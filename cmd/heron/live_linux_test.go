@@ -39,18 +39,26 @@ func connRows(t *testing.T, path string) []string {
 	return rows
 }
 
-// waitForPacketSocket waits until a packet socket is open in ns.
-func waitForPacketSocket(t *testing.T, ns *netnstest.NS) {
+// waitForPacketSocket waits until n packet sockets in ns are bound to an
+// interface (which is when they start capturing).
+func waitForPacketSocket(t *testing.T, ns *netnstest.NS, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		out, _ := ns.Command("cat", "/proc/net/packet").Output()
-		if strings.Count(string(out), "\n") > 1 {
+		bound := 0
+		for _, line := range strings.Split(string(out), "\n")[1:] {
+			// sk RefCnt Type Proto Iface R Rmem User Inode
+			if f := strings.Fields(line); len(f) > 4 && f[4] != "0" {
+				bound++
+			}
+		}
+		if bound >= n {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatal("heron opened no packet socket within 10 s")
+	t.Fatalf("fewer than %d packet sockets were bound within 10 s", n)
 }
 
 // TestLiveCaptureMatchesTrace replays the sample trace onto a veth pair in
@@ -77,7 +85,7 @@ func TestLiveCaptureMatchesTrace(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	defer cmd.Process.Kill()
-	waitForPacketSocket(t, ns)
+	waitForPacketSocket(t, ns, 1)
 	ns.Exec("tcpreplay", "-q", "-t", "-i", "hv0", trace)
 	time.Sleep(500 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
