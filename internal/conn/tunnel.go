@@ -102,21 +102,25 @@ func (m *Manager) newConnEncap(c *Conn, p *packet.Packet) {
 // checkEncap is Zeek's Connection::CheckEncapsulation: a packet of an
 // existing connection that arrives through other tunnels than before
 // changes the connection's tunnels (tunnel_changed), at most
-// Config.MaxTunnelChanges times.
+// Config.MaxTunnelChanges times. Past the limit the change is still
+// taken (so that only further changes raise the weird again), but it is
+// not announced: tunnel_parents and tunnel.log do not hear of it.
 func (m *Manager) checkEncap(c *Conn, p *packet.Packet) {
 	if c.encap.Equal(p.Encap) {
 		return
 	}
+	announce := true
 	if m.cfg.MaxTunnelChanges != 0 && c.tunnelChanges >= m.cfg.MaxTunnelChanges {
 		m.weird(c, "tunnel_max_changes_per_connection_exceeded", strconv.FormatUint(uint64(m.cfg.MaxTunnelChanges), 10), "")
 		c.MarkAnalyzerLimit()
-		return
+		announce = false
+	} else {
+		c.tunnelChanges++
 	}
-	c.tunnelChanges++
 	if p.Encap.Len() == 0 {
 		c.encap = nil
-		if m.tunnels != nil {
-			m.tunnels.TunnelsSeen(c, &packet.EncapStack{})
+		if announce && m.tunnels != nil {
+			m.tunnels.TunnelsSeen(c, &emptyStack)
 		}
 		return
 	}
@@ -124,8 +128,15 @@ func (m *Manager) checkEncap(c *Conn, p *packet.Packet) {
 		c.encap = new(packet.EncapStack)
 	}
 	c.encap.CopyFrom(p.Encap)
+	if !announce {
+		return
+	}
 	c.addTunnelParent(c.encap)
 	if m.tunnels != nil {
 		m.tunnels.TunnelsSeen(c, c.encap)
 	}
 }
+
+// emptyStack is handed to TunnelSink when a connection leaves its
+// tunnels; it is never written to.
+var emptyStack packet.EncapStack

@@ -59,6 +59,7 @@ type Framework struct {
 	write     func(*Info)
 	active    map[key]*entry
 	nextSweep zeek.Time
+	swept     bool // the first check ran
 }
 
 // New returns a framework that writes tunnel.log records with write.
@@ -153,18 +154,22 @@ func (f *Framework) close(now zeek.Time, k key, e *entry, action string) {
 	f.write(&rec)
 }
 
-// Tick expires the tunnels idle for the expiration interval; the packet
-// loop calls it with network time.
+// Tick expires the tunnels idle for longer than the expiration interval;
+// the packet loop calls it with network time before each packet. As
+// Zeek's table expiration timer does, the check runs at the first packet
+// and then at the first packet at least SweepInterval after the previous
+// check, whether or not tunnels are followed, so that EXPIRE records carry
+// the times of the same packets as Zeek's.
 func (f *Framework) Tick(now zeek.Time) {
-	if now < f.nextSweep || len(f.active) == 0 {
-		if f.nextSweep == 0 {
-			f.nextSweep = now.Add(f.cfg.SweepInterval)
-		}
+	if f.swept && now < f.nextSweep {
 		return
 	}
+	f.swept = true
 	f.nextSweep = now.Add(f.cfg.SweepInterval)
 	for k, e := range f.active {
-		if now.Sub(e.access) >= f.cfg.ExpirationInterval {
+		// Zeek expires an entry whose last access plus the interval
+		// lies before the check (Val.cc TableVal::DoExpire).
+		if now.Sub(e.access) > f.cfg.ExpirationInterval {
 			f.close(now, k, e, "Tunnel::EXPIRE")
 		}
 	}

@@ -117,7 +117,7 @@ func (t *Tunnels) analyzeGRE(p *packet.Packet, data []byte) (packet.Key, []byte,
 		}
 	}
 	data = data[greLen+pptpLen+erspanLen:]
-	return t.ipTunnel(p, data, packet.TunnelGRE, version, linkType, proto)
+	return t.greToIPTunnel(p, data, version, linkType, proto)
 }
 
 // isArubaType reports whether a GRE protocol type is one of Aruba's

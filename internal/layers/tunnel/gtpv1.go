@@ -28,10 +28,12 @@ func parseGTPv1Header(data []byte) (h gtpHeader, ok bool) {
 		}
 		h.hdrLen = 12
 		// Extension headers follow when the E flag is set, each with a
-		// length in 4-byte units and the type of the next.
+		// length in 4-byte units and the type of the next. Zeek's grammar
+		// (gtpv1-protocol.pac) reads at least one whenever the flag is
+		// set, whatever the optional fields' next type says, and stops
+		// after the first whose next type is 0.
 		if flags&0x04 != 0 {
-			next := data[11]
-			for next != 0 {
+			for {
 				if len(data) < h.hdrLen+1 {
 					return h, false
 				}
@@ -39,8 +41,11 @@ func parseGTPv1Header(data []byte) (h gtpHeader, ok bool) {
 				if n < 2 || len(data) < h.hdrLen+n {
 					return h, false
 				}
-				next = data[h.hdrLen+n-1]
+				next := data[h.hdrLen+n-1]
 				h.hdrLen += n
+				if next == 0 {
+					break
+				}
 			}
 		}
 	}

@@ -119,7 +119,12 @@ func session(p *packet.Packet) *conn.Conn {
 }
 
 // tooDeep reports whether p is already inside as many tunnels as allowed.
-func (t *Tunnels) tooDeep(p *packet.Packet) bool { return p.Encap.Len() >= t.cfg.MaxDepth }
+// As in Zeek, only a packet that is inside a tunnel is checked, so that
+// Tunnel::max_depth 0 still lets the outermost tunnel through.
+func (t *Tunnels) tooDeep(p *packet.Packet) bool {
+	n := p.Encap.Len()
+	return n > 0 && n >= t.cfg.MaxDepth
+}
 
 // innerResult is Zeek's IP::ParsePacket verdict on an encapsulated IP
 // packet.
@@ -171,16 +176,38 @@ func parseInner(data []byte, proto uint8) (res innerResult, next uint8, payloadL
 	return innerBadProtocol, 0, 0
 }
 
-// analyzeIPTunnel is IP-in-IP: IPv4 or IPv6 inside IPv4 or IPv6.
+// analyzeIPTunnel is IP-in-IP: IPv4 or IPv6 inside IPv4 or IPv6. Zeek
+// checks the inner packet as it does PPTP's (a packet that did not come
+// through GRE has gre_version -1, not 0).
 func (t *Tunnels) analyzeIPTunnel(p *packet.Packet, data []byte) (packet.Key, []byte, error) {
-	return t.ipTunnel(p, data, packet.TunnelIP, 0, packet.DLTRaw, p.IP.Proto)
+	return t.ipTunnel(p, data, packet.TunnelIP, -1, packet.DLTRaw, p.IP.Proto, p.Depth())
+}
+
+// greToIPTunnel hands what GRE unwrapped to the IP tunnel logic as Zeek's
+// GRE analyzer forwards it to the IPTunnel analyzer: that analyzer is one
+// more step in the chain of layers (PacketAnalyzer::max_depth counts it)
+// and its weirds name it as their source.
+func (t *Tunnels) greToIPTunnel(p *packet.Packet, data []byte, greVersion int, linkType uint32, proto uint8) (packet.Key, []byte, error) {
+	depth := p.Depth()
+	if t.d.MaxDepth > 0 && depth >= t.d.MaxDepth {
+		t.d.Stats.DepthLimit++
+		t.d.RaiseFrom(p, "max_packet_analyzer_depth_exceeded", "", packet.LayerGRE.Name())
+		return packet.Stop, nil, nil
+	}
+	_, _, err := t.ipTunnel(p, data, packet.TunnelGRE, greVersion, linkType, proto, depth+1)
+	if w, ok := err.(*packet.Weird); ok {
+		t.d.Stats.Weirds++
+		t.d.RaiseFrom(p, w.Name, w.Addl, packet.LayerIPTunnel.Name())
+	}
+	return packet.Stop, nil, nil
 }
 
 // ipTunnel is Zeek's IPTunnel analyzer for IP-in-IP and for what GRE
-// unwrapped: greVersion 1 (PPTP) payloads are checked as IP packets of
-// protocol proto (4 or 41), the others are decoded as frames of link type
-// linkType.
-func (t *Tunnels) ipTunnel(p *packet.Packet, data []byte, typ packet.TunnelType, greVersion int, linkType uint32, proto uint8) (packet.Key, []byte, error) {
+// unwrapped: what GRE version 0 carries is decoded as a frame of link
+// type linkType; the others (PPTP's greVersion 1, and IP-in-IP, -1) are
+// checked as IP packets of protocol proto (4 or 41) first. depth is the
+// number of layers run so far, the IPTunnel analyzer included.
+func (t *Tunnels) ipTunnel(p *packet.Packet, data []byte, typ packet.TunnelType, greVersion int, linkType uint32, proto uint8, depth int) (packet.Key, []byte, error) {
 	if t.tooDeep(p) {
 		return 0, nil, errTunnelDepth
 	}
@@ -199,10 +226,15 @@ func (t *Tunnels) ipTunnel(p *packet.Packet, data []byte, typ packet.TunnelType,
 	if !ok {
 		return 0, nil, errTunnelDepth
 	}
+	// Zeek builds the inner packet of an IP tunnel with the captured
+	// length as its wire length (IPTunnelAnalyzer::
+	// ProcessEncapsulatedPacket), so a cut-off capture shows as a
+	// truncated inner packet.
+	inner.WireLen = uint32(len(data))
 	if greVersion != 0 {
-		t.d.Forward(inner, packet.LayerIPTunnel, packet.Default, data, inner.Depth())
+		t.d.Forward(inner, packet.LayerIPTunnel, packet.Default, data, depth)
 	} else {
-		t.d.Forward(inner, packet.LayerRoot, packet.Key(linkType), data, inner.Depth())
+		t.d.Forward(inner, packet.LayerRoot, packet.Key(linkType), data, depth)
 	}
 	if inner.Processed {
 		p.Processed = true
@@ -228,7 +260,7 @@ func (t *Tunnels) ipTunnelEncap(p *packet.Packet, typ packet.TunnelType) *packet
 			t.sweepIP(now)
 		}
 		tn = &ipTunnel{created: now, last: now, ec: packet.EncapConn{
-			Type: typ, Version: p.IP.Version, IPProto: p.IP.Proto,
+			Type: typ, Version: p.IP.Version, IPProto: p.IP.Proto, Transport: transportOf(p.IP.Proto),
 			Src: p.IP.Src, Dst: p.IP.Dst, UID: t.env.NewUID(),
 		}}
 		t.ip[k] = tn
@@ -272,4 +304,20 @@ func (t *Tunnels) sweepIP(now zeek.Time) {
 			delete(t.ip, k)
 		}
 	}
+}
+
+// transportOf is the transport Zeek gives an IP tunnel from the outer IP
+// protocol (EncapsulatingConn's constructor in TunnelEncapsulation.h):
+// unknown for IP-in-IP and GRE over IP, UDP for GRE over UDP. Its ports
+// stay 0.
+func transportOf(ipProto uint8) uint8 {
+	switch ipProto {
+	case 1:
+		return packet.TransportICMP
+	case 6:
+		return packet.TransportTCP
+	case 17:
+		return packet.TransportUDP
+	}
+	return packet.TransportUnknown
 }
