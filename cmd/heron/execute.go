@@ -46,6 +46,12 @@ func (inv *invocation) configure(stderr io.Writer) (node.Config, error) {
 	cfg.Options(reg)
 	inv.af = afpacket.NewOptions()
 	inv.af.Register(reg)
+	// Packages (the analyzers) register their own options in
+	// options.Default; they start from their defaults on every run.
+	if err := options.Default.ResetAll(); err != nil {
+		return cfg, err
+	}
+	reg.Chain(options.Default)
 	// The port sets the loaded scripts define (HTTP::ports, …) and
 	// likely_server_ports are options too: they decide where analyzers
 	// attach and which side is the server.
@@ -254,6 +260,7 @@ func listOptions(w io.Writer) {
 	reg := options.NewRegistry()
 	cfg.Options(reg)
 	afpacket.NewOptions().Register(reg)
+	reg.Chain(options.Default)
 	if loaded, err := scripts.Load(false, nil); err == nil {
 		for name, ports := range loaded.PortVariables() {
 			v := ports

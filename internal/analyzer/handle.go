@@ -39,6 +39,28 @@ func (h *Handle) RegisterTunnel(t packet.TunnelType) {
 	h.s.m.cfg.OnTunnel(ec)
 }
 
+// FlipRoles swaps the connection's originator and responder because the
+// analyzer found them the wrong way round (as Zeek's DNS analyzer does
+// when a connection starts with a reply). Every analyzer of the
+// connection, this one included, gets FlipRoles if it implements Flipper.
+func (h *Handle) FlipRoles() { h.s.m.conns.FlipRoles(h.s.c) }
+
+// AddTimer calls fn with network time once time reaches at, unless the
+// analyzer was removed or the connection ended by then (Zeek's analyzer
+// timers). fn runs between packets.
+func (h *Handle) AddTimer(at zeek.Time, fn func(now zeek.Time)) {
+	h.s.m.conns.AddTimer(h.s.c, at, func(now zeek.Time) {
+		if !h.Removing() {
+			fn(now)
+		}
+	})
+}
+
+// RemoveConn ends the connection now, as an inactivity timeout would
+// (Zeek's session removal by an analyzer, e.g. DNS's session timeout).
+// Call it only from an AddTimer function.
+func (h *Handle) RemoveConn() { h.s.m.conns.End(h.s.c) }
+
 // Name returns the analyzer's name.
 func (h *Handle) Name() string { return h.n.info.Name }
 

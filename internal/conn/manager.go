@@ -165,6 +165,18 @@ type Manager struct {
 	ts    zeek.Time   // the current packet's own time (Zeek's current_timestamp)
 	tcps  []*tcpState // pool of TCP state
 
+	// callbacks hold the functions of pending callback timers (AddTimer),
+	// by slot; freeCallbacks the free slots.
+	callbacks     []func(zeek.Time)
+	freeCallbacks []int32
+
+	// inFlight is the UDP connection whose packet is being delivered, and
+	// that packet's IP length, so that a flip an analyzer asks for leaves
+	// the packet counted where Zeek's ConnSize analyzer, which sees it
+	// after the analyzers, counts it.
+	inFlight    *Conn
+	inFlightLen uint32
+
 	pieces     []seqRange     // scratch for reassembly
 	cur        *packet.Packet // the packet being processed, for FirstPacket
 	curFlags   string
@@ -357,8 +369,18 @@ func (m *Manager) cancelAnalyzerTimers(c *Conn) { c.anaEpoch++ }
 func (m *Manager) index(c *Conn) int32 { return c.self }
 
 func (m *Manager) fire(t timer) {
+	var cb func(zeek.Time)
+	if t.kind == timerCallback {
+		cb = m.callbacks[t.cb]
+		m.callbacks[t.cb] = nil
+		m.freeCallbacks = append(m.freeCallbacks, t.cb)
+	}
 	c := m.at(t.conn)
 	if !c.live || c.gen != t.gen {
+		return
+	}
+	if cb != nil {
+		cb(m.now)
 		return
 	}
 	if t.kind == timerInactivity {
@@ -446,4 +468,43 @@ func (m *Manager) permitWeird(c *Conn, name string) bool {
 		return (w.count-thr)%m.cfg.WeirdSamplingRate == 0
 	}
 	return false
+}
+
+// FlipRoles swaps a connection's originator and responder because a
+// protocol analyzer found it had them wrong (Zeek's Connection::FlipRoles
+// from an analyzer, as DNS does when a connection starts with a reply).
+func (m *Manager) FlipRoles(c *Conn) {
+	m.flipLate(c)
+	if c == m.inFlight && c.Transport == zeek.ProtoUDP {
+		// The packet being delivered was counted for the old
+		// originator; Zeek counts it after the flip, for the new one.
+		c.RespPkts--
+		c.RespIPBytes -= uint64(m.inFlightLen)
+		c.OrigPkts++
+		c.OrigIPBytes += uint64(m.inFlightLen)
+	}
+}
+
+// AddTimer calls fn with network time once time reaches at, unless c has
+// ended by then. fn runs between packets; it may call End.
+func (m *Manager) AddTimer(c *Conn, at zeek.Time, fn func(now zeek.Time)) {
+	var slot int32
+	if n := len(m.freeCallbacks); n > 0 {
+		slot = m.freeCallbacks[n-1]
+		m.freeCallbacks = m.freeCallbacks[:n-1]
+		m.callbacks[slot] = fn
+	} else {
+		slot = int32(len(m.callbacks))
+		m.callbacks = append(m.callbacks, fn)
+	}
+	m.wheel.add(timer{at: at, conn: c.self, gen: c.gen, kind: timerCallback, cb: slot})
+}
+
+// End ends a connection now, as its inactivity timeout would (Zeek's
+// session removal from an analyzer's timer). Call it from a timer, not
+// while one of the connection's packets is being delivered.
+func (m *Manager) End(c *Conn) {
+	if c.live {
+		m.remove(c.self)
+	}
 }

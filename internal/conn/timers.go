@@ -14,6 +14,7 @@ const (
 	timerConnDelete
 	timerTCPPartialClose
 	timerTCPReset
+	timerCallback
 )
 
 // timer is one pending timer: which connection (slot and generation, so
@@ -25,6 +26,7 @@ type timer struct {
 	gen   uint32 // the slot's generation when the timer was set
 	epoch uint32 // the group's epoch (inactivity or analyzer timers)
 	kind  timerKind
+	cb    int32 // timerCallback: the slot in Manager.callbacks
 }
 
 // wheel is a hashed timing wheel on packet time. Timers land in slots of

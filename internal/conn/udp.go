@@ -97,7 +97,9 @@ func (m *Manager) analyzeUDP(p *packet.Packet, data []byte) (packet.Key, []byte,
 		if isOrig && !c.seenOrig || !isOrig && !c.seenResp {
 			c.session.FirstPacket(isOrig, p.IP.Header, data)
 		}
+		m.inFlight, m.inFlightLen = c, p.IP.TotalLen
 		c.session.DeliverPacket(payload, isOrig)
+		m.inFlight = nil
 	}
 	if isOrig {
 		c.seenOrig = true

@@ -12,7 +12,6 @@ import (
 	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/communityid"
 	"github.com/heron-nsm/heron/internal/conn"
-	"github.com/heron-nsm/heron/internal/files"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
 	sigfw "github.com/heron-nsm/heron/internal/frameworks/signatures"
 	tunnelfw "github.com/heron-nsm/heron/internal/frameworks/tunnels"
@@ -77,7 +76,6 @@ type pipeline struct {
 	firstBug string
 	cidBuf   []byte
 	tunnels  *tunnelfw.Framework
-	files    *files.Manager // files framework (see the files block below)
 }
 
 // RunSource runs the standalone node over any packet source.
@@ -123,9 +121,6 @@ func RunSource(cfg Config, src pktsrc.Source) (res Result, err error) {
 		}
 	}
 	p.conns.Flush()
-	if p.files != nil {
-		p.files.Terminate()
-	}
 	if p.sigs != nil {
 		p.sigs.Done()
 	}
@@ -182,7 +177,7 @@ func newPipeline(cfg Config) (*pipeline, error) {
 
 	if cfg.Tunnel.MaxDepth > packet.MaxEncapDepth {
 		lm.Close()
-		return nil, fmt.Errorf("Tunnel::max_depth=%d: Heron follows at most %d nested tunnels; set it to %d or less", cfg.Tunnel.MaxDepth, packet.MaxEncapDepth, packet.MaxEncapDepth)
+		return nil, fmt.Errorf("node: Tunnel::max_depth=%d: Heron follows at most %d nested tunnels; set it to %d or less", cfg.Tunnel.MaxDepth, packet.MaxEncapDepth, packet.MaxEncapDepth)
 	}
 	rows := packet.Wiring()
 	rows = append(rows, packet.TunnelPortRows(tunnelPorts(cfg.Loaded.TunnelPorts))...)
@@ -258,10 +253,6 @@ func newPipeline(cfg Config) (*pipeline, error) {
 		lm.Close()
 		return nil, err
 	}
-	if err := p.setupFiles(&cfg, lm, &acfg); err != nil {
-		lm.Close()
-		return nil, err
-	}
 	p.analysis = analyzer.NewManager(acfg, func(r *analyzer.Record) {
 		if analyzerLog != nil {
 			_ = analyzerLog.Write(r)
@@ -306,20 +297,8 @@ func (p *pipeline) packet(f *pktsrc.Frame) {
 		ts -= zeek.Time(zeek.Microsecond)
 	}
 	pkt.TS, pkt.Data, pkt.WireLen, pkt.LinkType = ts, f.Data, f.WireLen, f.LinkType
-	if ts > p.now {
-		p.now = ts
-	}
-	if p.files != nil {
-		p.files.Advance(p.now)
-	}
-	p.conns.Advance(p.now)
-	p.frags.Expire(p.now)
-	if p.sigs != nil {
-		p.sigs.Advance(p.now)
-	}
-	if p.tunnels != nil {
-		p.tunnels.Tick(p.now)
-	}
+	pkt.L4Checksummed = f.L4Checksummed
+	p.advance(ts)
 	p.dec.Decode(pkt)
 }
 
@@ -561,53 +540,3 @@ func (e tunnelEnv) ConnWeird(c *conn.Conn, name, addl, source string) {
 func (e tunnelEnv) NetWeird(name, addl, source string) { e.p.weirds.Net(e.p.now, name, addl, source) }
 func (e tunnelEnv) NewUID() [2]uint64                  { return e.p.conns.NewUID() }
 func (e tunnelEnv) Now() zeek.Time                     { return e.p.now }
-
-// ---- Files framework (base/frameworks/files) --------------------------
-//
-// files.log is the files framework's log, not an analyzer's: the node
-// opens it when base/frameworks/files is loaded, with the md5/sha1/sha256
-// columns of base/files/hash and the extraction columns of
-// base/files/extract, and gives each analysis thread a files.Manager
-// (analyzers reach it through Handle.Files). The scripts
-// policy/frameworks/files/hash-all-files and extract-all-files attach
-// the hash and extraction analyzers to every file. fuids are keyed with
-// the run's seed, so --seed makes them repeatable.
-
-// setupFiles opens files.log and creates the thread's files.Manager.
-func (p *pipeline) setupFiles(cfg *Config, lm *logging.Manager, acfg *analyzer.Config) error {
-	loaded := func(s string) bool { return cfg.Loaded.Scripts[s] }
-	if !loaded("base/frameworks/files") {
-		return nil
-	}
-	fl, err := logging.NewStream[files.Info](lm, files.LogPath)
-	if err != nil {
-		return err
-	}
-	// Zeek loads base/files/hash before base/files/extract in its default
-	// set; the columns follow that order.
-	var exts []string
-	if loaded("base/files/hash") {
-		exts = append(exts, files.ExtHash)
-	}
-	if loaded("base/files/extract") {
-		exts = append(exts, files.ExtExtract)
-	}
-	if len(exts) > 0 {
-		if err := fl.EnableExt(exts...); err != nil {
-			return err
-		}
-	}
-	fcfg := files.ConfigFromOptions()
-	fcfg.Key = files.NewKey(cfg.Conn.Seed)
-	fcfg.HashAll = loaded("policy/frameworks/files/hash-all-files")
-	fcfg.ExtractAll = loaded("policy/frameworks/files/extract-all-files")
-	fcfg.Loaded = loaded
-	if p.site != nil {
-		fcfg.IsLocal, fcfg.HaveLocalNets = p.site.IsLocal, p.site.LogsLocality()
-	}
-	fcfg.Log = func(r *files.Info) { _ = fl.Write(r) }
-	fcfg.Weird = func(name, addl, source string) { p.weirds.Net(p.now, name, addl, source) }
-	p.files = files.NewManager(fcfg)
-	acfg.Files = p.files
-	return nil
-}

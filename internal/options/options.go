@@ -15,6 +15,31 @@ import (
 type Registry struct {
 	mu   sync.Mutex
 	opts map[string]*entry
+	next *Registry // consulted for names r does not hold (Chain)
+}
+
+// Chain makes r fall back to next for options it does not hold: Apply,
+// Lookup and List see both (r's own take precedence). The command line
+// chains its per-run registry to Default, where packages register their
+// options at init.
+func (r *Registry) Chain(next *Registry) {
+	r.mu.Lock()
+	r.next = next
+	r.mu.Unlock()
+}
+
+// ResetAll sets every option of r (not of a chained registry) back to the
+// value it had when registered, so that a process can configure more than
+// one run.
+func (r *Registry) ResetAll() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.opts {
+		if err := e.v.Set(e.def); err != nil {
+			return fmt.Errorf("options: resetting %s to %s: %w", e.name, e.def, err)
+		}
+	}
+	return nil
 }
 
 type entry struct {
@@ -100,6 +125,9 @@ func (r *Registry) Apply(arg string) error {
 	defer r.mu.Unlock()
 	e := r.opts[id]
 	if e == nil {
+		if r.next != nil {
+			return r.next.Apply(arg)
+		}
 		return fmt.Errorf("options: unknown option %q (heron --help-options lists them)", id)
 	}
 	typ := e.v.Type()
@@ -156,6 +184,13 @@ func (r *Registry) List() []Info {
 	for _, e := range r.opts {
 		out = append(out, Info{Name: e.name, Type: e.v.Type(), Default: e.def, Current: e.v.String(), Doc: e.doc})
 	}
+	if r.next != nil {
+		for _, o := range r.next.List() {
+			if r.opts[o.Name] == nil {
+				out = append(out, o)
+			}
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
@@ -166,6 +201,9 @@ func (r *Registry) Lookup(name string) Value {
 	defer r.mu.Unlock()
 	if e := r.opts[name]; e != nil {
 		return e.v
+	}
+	if r.next != nil {
+		return r.next.Lookup(name)
 	}
 	return nil
 }

@@ -305,3 +305,37 @@ func BenchmarkApplySet(b *testing.B) {
 		}
 	}
 }
+
+// TestChainAndReset: a registry chained to another applies, looks up and
+// lists the other's options too, and ResetAll restores defaults.
+func TestChainAndReset(t *testing.T) {
+	var a, b uint64 = 1, 2
+	var s = "x"
+	var nets []zeek.Subnet
+	own, shared := NewRegistry(), NewRegistry()
+	own.Register("A::a", CountValue(&a), "a")
+	shared.Register("B::b", CountValue(&b), "b")
+	shared.Register("B::s", StringValue(&s), "s")
+	shared.Register("B::nets", SetSubnetValue(&nets), "nets")
+	own.Chain(shared)
+	for _, arg := range []string{"A::a=10", "B::b=20", "B::s=hello there", "B::nets={10.0.0.0/8}", "B::nets+={192.168.0.0/16}"} {
+		if err := own.Apply(arg); err != nil {
+			t.Fatalf("%s: %v", arg, err)
+		}
+	}
+	if a != 10 || b != 20 || s != "hello there" || len(nets) != 2 {
+		t.Fatalf("a=%d b=%d s=%q nets=%v", a, b, s, nets)
+	}
+	if own.Lookup("B::b") == nil || len(own.List()) != 4 {
+		t.Errorf("chained lookup or list: %v", own.List())
+	}
+	if err := own.Apply("C::c=1"); err == nil {
+		t.Error("an unknown option was accepted")
+	}
+	if err := shared.ResetAll(); err != nil {
+		t.Fatal(err)
+	}
+	if b != 2 || s != "x" || len(nets) != 0 || a != 10 {
+		t.Errorf("after ResetAll: a=%d b=%d s=%q nets=%v", a, b, s, nets)
+	}
+}

@@ -3,3 +3,7 @@
 // a directory under internal/analyzer holds an analyzer that is not listed
 // here.
 package all
+
+import (
+	_ "github.com/heron-nsm/heron/internal/analyzer/dns" // DNS, dns.log
+)
