@@ -69,9 +69,13 @@ type echoRecord struct {
 	TS   zeek.Time `zeek:"ts"`
 	UID  string    `zeek:"uid"`
 	Line string    `zeek:"line"`
+	// Extra is an extension column, there when test/echo-extra loads.
+	Extra zeek.Opt[string] `zeek:"extra,ext=echo-extra"`
 }
 
 var echoLog = DeclareLog[echoRecord]("echo", "test/echo")
+
+func init() { ExtendLog("echo", "test/echo-extra", "echo-extra") }
 
 func init() {
 	Register(Info{Name: "ECHO", Transport: TCP | UDP, Script: "test/echo",
@@ -421,4 +425,42 @@ func TestDeclareLogTwicePanics(t *testing.T) {
 		}
 	}()
 	DeclareLog[echoRecord]("echo", "test/other")
+}
+
+// TestLogExtensionAndStart: a loaded script's log extension adds its
+// column, and Start runs the OnStart functions with the loaded scripts.
+func TestLogExtensionAndStart(t *testing.T) {
+	var sawLoaded bool
+	OnStart(func(loaded func(string) bool) { sawLoaded = loaded("test/echo-extra") })
+	for _, withExt := range []bool{false, true} {
+		loaded := func(s string) bool { return s == "test/echo" || withExt && s == "test/echo-extra" }
+		Start(loaded)
+		if sawLoaded != withExt {
+			t.Errorf("OnStart saw test/echo-extra loaded=%v, want %v", sawLoaded, withExt)
+		}
+		dir := t.TempDir()
+		lc := logging.DefaultConfig()
+		lc.LogDir = dir
+		lm, err := logging.NewManager(lc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs, err := OpenLogs(lm, loaded)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := echoConfig()
+		cfg.Logs = logs
+		newRig(t, cfg).conversation(7, "HELLO\n")
+		if err := lm.Close(); err != nil {
+			t.Fatal(err)
+		}
+		l, err := zeeklog.ReadFile(filepath.Join(dir, "echo.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(l.Fields, "extra"); got != withExt {
+			t.Errorf("with the extension script loaded=%v: fields %v", withExt, l.Fields)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/files"
 	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
@@ -37,6 +38,14 @@ func (h *Handle) RegisterTunnel(t packet.TunnelType) {
 	ec.SrcPort = 0
 	ec.UID = [2]uint64{}
 	h.s.m.cfg.OnTunnel(ec)
+}
+
+// LimitReached raises a weird for an analysis limit the analyzer hit and
+// marks the connection's history with 'X' (Zeek's AnalyzerLimitReached /
+// LimitReachedWeird).
+func (h *Handle) LimitReached(name, addl string) {
+	h.Weird(name, addl)
+	h.s.c.MarkAnalyzerLimit()
 }
 
 // FlipRoles swaps the connection's originator and responder because the
@@ -85,3 +94,26 @@ func (h *Handle) Weird(name, addl string) { h.s.m.conns.Weird(h.s.c, name, addl,
 // Removing reports whether the analyzer has been disabled; it will get no
 // more input.
 func (h *Handle) Removing() bool { return h.n.removing || h.n.finished }
+
+// ScriptWeird raises a weird on the connection as a Zeek script does
+// (Reporter::conn_weird): source is weird.log's source, "" for none.
+func (h *Handle) ScriptWeird(name, addl, source string) {
+	h.s.m.conns.Weird(h.s.c, name, addl, source)
+}
+
+// Files returns the file analysis framework of the analysis thread, or
+// nil when base/frameworks/files is not loaded.
+func (h *Handle) Files() *files.Manager { return h.s.m.cfg.Files }
+
+// Inner starts protocol detection on a stream that the analyzer finds
+// inside its connection (HTTP CONNECT and upgrades: Zeek's PIA child
+// analyzer). The analyzer feeds the returned Session with DeliverStream,
+// Undelivered and EndOfData and calls its Done when the analyzer itself
+// is done; analyzers it detects by signature attach to the same
+// connection (their confirmations join conn.log's service). Ports play no
+// part, as in Zeek.
+func (h *Handle) Inner() *Session {
+	s := &Session{m: h.s.m, c: h.s.c}
+	s.pia.init(s)
+	return s
+}

@@ -18,7 +18,7 @@ type LogSpec[T any] struct {
 type logDecl struct {
 	path   string
 	script string
-	open   func(m *logging.Manager) (any, error)
+	open   func(m *logging.Manager, exts []string) (any, error)
 }
 
 var (
@@ -38,8 +38,12 @@ func DeclareLog[T any](path, script string, opts ...logging.StreamOption) *LogSp
 			panic(fmt.Sprintf("analyzer: log %q declared twice", path))
 		}
 	}
-	logDecls = append(logDecls, logDecl{path: path, script: script, open: func(m *logging.Manager) (any, error) {
-		return logging.NewStream[T](m, path, opts...)
+	logDecls = append(logDecls, logDecl{path: path, script: script, open: func(m *logging.Manager, exts []string) (any, error) {
+		s, err := logging.NewStream[T](m, path, opts...)
+		if err == nil && len(exts) > 0 {
+			err = s.EnableExt(exts...)
+		}
+		return s, err
 	}})
 	return &LogSpec[T]{idx: len(logDecls) - 1}
 }
@@ -51,17 +55,25 @@ type Logs struct {
 }
 
 // OpenLogs opens the declared streams whose script loaded reports as
-// loaded.
+// loaded, with the extensions (ExtendLog) of the loaded scripts in
+// declaration order.
 func OpenLogs(m *logging.Manager, loaded func(script string) bool) (*Logs, error) {
 	logMu.Lock()
 	decls := append([]logDecl(nil), logDecls...)
 	logMu.Unlock()
+	paths, scripts, extNames := LogExtensions()
 	l := &Logs{streams: make([]any, len(decls))}
 	for i, d := range decls {
 		if !loaded(d.script) {
 			continue
 		}
-		s, err := d.open(m)
+		var exts []string
+		for j, p := range paths {
+			if p == d.path && loaded(scripts[j]) {
+				exts = append(exts, extNames[j])
+			}
+		}
+		s, err := d.open(m, exts)
 		if err != nil {
 			return nil, fmt.Errorf("analyzer: opening %s.log: %w", d.path, err)
 		}

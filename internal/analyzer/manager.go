@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/files"
 	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/signatures"
 	"github.com/heron-nsm/heron/internal/zeek"
@@ -50,6 +51,10 @@ type Config struct {
 	// Logs are the open analyzer log streams (OpenLogs); nil: analyzers
 	// write no logs.
 	Logs *Logs
+
+	// Files is the analysis thread's file analysis framework
+	// (base/frameworks/files); nil: analyzers hand over no files.
+	Files *files.Manager
 
 	// DebugLog enables analyzer_debug.log
 	// (policy/frameworks/analyzer/debug-logging) with its options.

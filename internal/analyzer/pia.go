@@ -143,10 +143,18 @@ func (p *pia) activate(name string) {
 	if n == nil {
 		return
 	}
-	for _, c := range p.chunks {
-		if n.removing {
-			break
+	// The replay is one delivery: as in Zeek, an analyzer that reports a
+	// violation on an early chunk still gets the rest of the buffer, and
+	// is removed afterwards.
+	s := p.s
+	s.depth++
+	defer func() {
+		s.depth--
+		if s.depth == 0 {
+			s.settle()
 		}
+	}()
+	for _, c := range p.chunks {
 		switch {
 		case c.data == nil:
 			n.a.Undelivered(c.seq, c.n, c.orig)

@@ -83,3 +83,7 @@ func (c *Conn) Size(orig bool) uint64 {
 	n, _ := c.endpointSize(orig)
 	return n
 }
+
+// TCPPartial reports whether a TCP connection was first seen without its
+// handshake (Zeek's TCP_Analyzer::IsPartial).
+func (c *Conn) TCPPartial() bool { return c.tcp != nil && c.tcp.isPartial }

@@ -30,6 +30,12 @@ var implemented = []struct{ name, what string }{
 	{"policy/protocols/conn/pppoe-session-id-logging", "conn.log pppoe_session_id"},
 	{"policy/protocols/conn/community-id-logging", "conn.log community_id"},
 	{"policy/frameworks/conn_key/vlan_fivetuple", "VLAN-aware connection keys"},
+	// Files framework (run.go's files block).
+	{"base/frameworks/files", "files.log, MIME sniffing"},
+	{"base/files/hash", "files.log md5, sha1, sha256"},
+	{"base/files/extract", "file extraction, files.log extracted*"},
+	{"policy/frameworks/files/hash-all-files", "hashes of every file"},
+	{"policy/frameworks/files/extract-all-files", "extraction of every file"},
 }
 
 func init() {
@@ -46,6 +52,10 @@ func init() {
 	paths, names := analyzer.DeclaredLogs()
 	for i, p := range paths {
 		scripts.Implement(names[i], p+".log")
+	}
+	paths, names, exts := analyzer.LogExtensions()
+	for i, p := range paths {
+		scripts.Implement(names[i], p+".log "+exts[i])
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/communityid"
 	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/files"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
 	sigfw "github.com/heron-nsm/heron/internal/frameworks/signatures"
 	tunnelfw "github.com/heron-nsm/heron/internal/frameworks/tunnels"
@@ -76,6 +77,7 @@ type pipeline struct {
 	firstBug string
 	cidBuf   []byte
 	tunnels  *tunnelfw.Framework
+	files    *files.Manager // files framework (see the files block below)
 }
 
 // RunSource runs the standalone node over any packet source.
@@ -121,6 +123,9 @@ func RunSource(cfg Config, src pktsrc.Source) (res Result, err error) {
 		}
 	}
 	p.conns.Flush()
+	if p.files != nil {
+		p.files.Terminate()
+	}
 	if p.sigs != nil {
 		p.sigs.Done()
 	}
@@ -249,7 +254,12 @@ func newPipeline(cfg Config) (*pipeline, error) {
 			return nil, err
 		}
 	}
+	analyzer.Start(func(script string) bool { return cfg.Loaded.Scripts[script] })
 	if acfg.Logs, err = analyzer.OpenLogs(lm, func(script string) bool { return cfg.Loaded.Scripts[script] }); err != nil {
+		lm.Close()
+		return nil, err
+	}
+	if err := p.setupFiles(&cfg, lm, &acfg); err != nil {
 		lm.Close()
 		return nil, err
 	}
@@ -307,6 +317,9 @@ func (p *pipeline) packet(f *pktsrc.Frame) {
 func (p *pipeline) advance(t zeek.Time) {
 	if t > p.now {
 		p.now = t
+	}
+	if p.files != nil {
+		p.files.Advance(p.now)
 	}
 	p.conns.Advance(p.now)
 	p.frags.Expire(p.now)
@@ -540,3 +553,53 @@ func (e tunnelEnv) ConnWeird(c *conn.Conn, name, addl, source string) {
 func (e tunnelEnv) NetWeird(name, addl, source string) { e.p.weirds.Net(e.p.now, name, addl, source) }
 func (e tunnelEnv) NewUID() [2]uint64                  { return e.p.conns.NewUID() }
 func (e tunnelEnv) Now() zeek.Time                     { return e.p.now }
+
+// ---- Files framework (base/frameworks/files) --------------------------
+//
+// files.log is the files framework's log, not an analyzer's: the node
+// opens it when base/frameworks/files is loaded, with the md5/sha1/sha256
+// columns of base/files/hash and the extraction columns of
+// base/files/extract, and gives each analysis thread a files.Manager
+// (analyzers reach it through Handle.Files). The scripts
+// policy/frameworks/files/hash-all-files and extract-all-files attach
+// the hash and extraction analyzers to every file. fuids are keyed with
+// the run's seed, so --seed makes them repeatable.
+
+// setupFiles opens files.log and creates the thread's files.Manager.
+func (p *pipeline) setupFiles(cfg *Config, lm *logging.Manager, acfg *analyzer.Config) error {
+	loaded := func(s string) bool { return cfg.Loaded.Scripts[s] }
+	if !loaded("base/frameworks/files") {
+		return nil
+	}
+	fl, err := logging.NewStream[files.Info](lm, files.LogPath)
+	if err != nil {
+		return err
+	}
+	// Zeek loads base/files/hash before base/files/extract in its default
+	// set; the columns follow that order.
+	var exts []string
+	if loaded("base/files/hash") {
+		exts = append(exts, files.ExtHash)
+	}
+	if loaded("base/files/extract") {
+		exts = append(exts, files.ExtExtract)
+	}
+	if len(exts) > 0 {
+		if err := fl.EnableExt(exts...); err != nil {
+			return err
+		}
+	}
+	fcfg := files.ConfigFromOptions()
+	fcfg.Key = files.NewKey(cfg.Conn.Seed)
+	fcfg.HashAll = loaded("policy/frameworks/files/hash-all-files")
+	fcfg.ExtractAll = loaded("policy/frameworks/files/extract-all-files")
+	fcfg.Loaded = loaded
+	if p.site != nil {
+		fcfg.IsLocal, fcfg.HaveLocalNets = p.site.IsLocal, p.site.LogsLocality()
+	}
+	fcfg.Log = func(r *files.Info) { _ = fl.Write(r) }
+	fcfg.Weird = func(name, addl, source string) { p.weirds.Net(p.now, name, addl, source) }
+	p.files = files.NewManager(fcfg)
+	acfg.Files = p.files
+	return nil
+}

@@ -5,5 +5,6 @@
 package all
 
 import (
-	_ "github.com/heron-nsm/heron/internal/analyzer/dns" // DNS, dns.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/dns"  // DNS, dns.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/http" // HTTP, http.log
 )
