@@ -7,4 +7,5 @@ package all
 import (
 	_ "github.com/heron-nsm/heron/internal/analyzer/dns"  // DNS, dns.log
 	_ "github.com/heron-nsm/heron/internal/analyzer/http" // HTTP, http.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/ssl"  // SSL and DTLS, ssl.log
 )
