@@ -240,7 +240,7 @@ func (a *Analyzer) requestLineOrMessage(line []byte) {
 			a.h.weird("empty_http_request", "")
 			return
 		}
-		a.h.violation("not a http request line", line)
+		a.h.violation("not a http request line", nil) // Zeek passes no data
 		a.reqState = expectRequestNothing
 	case expectRequestMessage:
 		a.reqMsg.deliver(line, true)
@@ -302,7 +302,7 @@ func (a *Analyzer) replyLineOrMessage(line []byte) {
 			return
 		}
 		if len(line) != 0 {
-			a.h.violation("not a http reply line", line)
+			a.h.violation("not a http reply line", nil) // Zeek passes no data
 			a.repState = expectReplyNothing
 		}
 	case expectReplyMessage:
