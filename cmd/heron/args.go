@@ -21,6 +21,8 @@ type invocation struct {
 	helpOptions bool     // --help-options
 	version     bool     // -v, --version
 	progress    string   // --progress auto|always|never
+	threads     string   // --threads N
+	pinCPUs     string   // --pin-cpus LIST
 	scripts     []string // script names
 	assigns     []string // ID=VALUE redefs
 
@@ -45,6 +47,8 @@ var flagSpecs = []flagSpec{
 	{"", "seed", func(i *invocation, v string) { i.seed = v }, true},
 	{"", "networks", func(i *invocation, v string) { i.networks = v }, true},
 	{"", "progress", func(i *invocation, v string) { i.progress = v }, true},
+	{"", "threads", func(i *invocation, v string) { i.threads = v }, true},
+	{"", "pin-cpus", func(i *invocation, v string) { i.pinCPUs = v }, true},
 	{"h", "help", func(i *invocation, _ string) { i.help = true }, false},
 	{"", "help-options", func(i *invocation, _ string) { i.helpOptions = true }, false},
 	{"v", "version", func(i *invocation, _ string) { i.version = true }, false},

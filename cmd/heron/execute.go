@@ -91,6 +91,22 @@ func (inv *invocation) configure(stderr io.Writer) (node.Config, error) {
 	}
 	cfg.Loaded = node.FeaturesOf(loaded)
 	cfg.Loaded.LikelyServer = append(cfg.Loaded.LikelyServer, likely...)
+	if inv.threads != "" {
+		n, err := strconv.Atoi(inv.threads)
+		if err != nil || n < 1 || n > 1024 {
+			return cfg, fmt.Errorf("--threads %q: give a number of analysis threads from 1 to 1024", inv.threads)
+		}
+		cfg.Threads = n
+	}
+	if inv.pinCPUs != "" {
+		for _, f := range strings.Split(inv.pinCPUs, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 0 || n >= 1024 {
+				return cfg, fmt.Errorf("--pin-cpus %q: give CPU numbers separated by commas, e.g. 0,2,4", inv.pinCPUs)
+			}
+			cfg.PinCPUs = append(cfg.PinCPUs, n)
+		}
+	}
 	seed := inv.seed
 	if seed == "" {
 		seed = os.Getenv("HERON_SEED")
@@ -122,38 +138,54 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 	}
 	cfg.Trace = inv.read
 	cfg.SignatureFiles = inv.sigFiles
-	var src pktsrc.Source
+	var srcs []pktsrc.Source
 	if inv.iface != "" {
-		live, err := inv.openLive(stderr)
-		if err != nil {
-			fmt.Fprintf(stderr, "heron: %v\n", err)
-			return 1
+		n := max(cfg.Threads, 1)
+		var lives []*afpacket.Source
+		defer func() {
+			for _, l := range lives {
+				l.Close()
+			}
+		}()
+		for i := range n {
+			live, err := inv.openLive(stderr, i == 0, n)
+			if err != nil {
+				fmt.Fprintf(stderr, "heron: %v\n", err)
+				return 1
+			}
+			lives = append(lives, live)
+			srcs = append(srcs, live)
 		}
-		defer live.Close()
 		stop := make(chan os.Signal, 1)
 		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 		defer signal.Stop(stop)
 		go func() {
 			if _, ok := <-stop; ok {
-				live.Stop()
+				for _, l := range lives {
+					l.Stop()
+				}
 			}
 		}()
-		src = live
+		cfg.Threads = 1 // one thread per socket: the kernel splits the flows
 	} else {
 		f, err := pcapfile.Open(inv.read)
 		if err != nil {
 			fmt.Fprintf(stderr, "heron: %v\n", err)
 			return 1
 		}
-		defer f.Close()
-		src = f
+		srcs = node.SplitSource(f, cfg.Threads)
+		defer func() {
+			for _, s := range srcs {
+				s.Close()
+			}
+		}()
 	}
 	var prog *progress
 	if inv.progress == "always" || (inv.progress == "auto" && isTerminal(os.Stderr)) {
 		prog = newProgress(stderr)
 		cfg.Progress = prog.report
 	}
-	res, err := node.RunSource(cfg, src)
+	res, err := node.RunSources(cfg, srcs)
 	if prog != nil {
 		prog.finish(res.Packets, res.Bytes)
 	}
@@ -171,8 +203,9 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 	return 0
 }
 
-// openLive opens the capture source -i names and prints its warnings.
-func (inv *invocation) openLive(stderr io.Writer) (*afpacket.Source, error) {
+// openLive opens the capture source -i names and prints its warnings
+// (once, for the first of n sockets). Several sockets need fanout.
+func (inv *invocation) openLive(stderr io.Writer, first bool, n int) (*afpacket.Source, error) {
 	name := inv.iface
 	kind, rest, ok := strings.Cut(name, "::")
 	if ok {
@@ -188,11 +221,17 @@ func (inv *invocation) openLive(stderr io.Writer) (*afpacket.Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n > 1 && !acfg.EnableFanout {
+		return nil, fmt.Errorf("--threads %d on -i %s needs AF_Packet::enable_fanout=T: the threads share the interface through a fanout group", n, inv.iface)
+	}
 	// Wake the packet loop now and then on a quiet link so timers run.
 	acfg.IdleTimeout = 500 * time.Millisecond
 	s, err := afpacket.Open(acfg)
 	if err != nil {
 		return nil, err
+	}
+	if !first {
+		return s, nil
 	}
 	for _, w := range s.Warnings() {
 		fmt.Fprintf(stderr, "heron: warning: %s\n", w)

@@ -20,6 +20,9 @@ Options:
       --networks FILE   local networks in networks.cfg format (CIDR [comment])
                         for local_orig/local_resp; replaces Site::local_nets
       --seed N          make uids deterministic (also HERON_SEED=N)
+      --threads N       analysis threads; a trace is split between them by flow,
+                        a live interface is read by N sockets in one fanout group
+      --pin-cpus LIST   pin thread i to the i-th CPU of LIST (e.g. 0,2,4)
       --progress WHEN   progress on stderr: auto (on a terminal), always, never
   -h, --help            show this help
       --help-options    list the Zeek options ID=VALUE can set

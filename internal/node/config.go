@@ -50,6 +50,12 @@ type Config struct {
 
 	// Progress, when set, receives progress reports while reading.
 	Progress ProgressFunc
+
+	// Threads is the number of analysis threads (--threads); a trace is
+	// split between them by flow. 0 or 1: one.
+	Threads int
+	// PinCPUs pins analysis thread i to CPU PinCPUs[i % len] (--pin-cpus).
+	PinCPUs []int
 }
 
 // Features says which parts of Zeek's behaviour the loaded scripts switch

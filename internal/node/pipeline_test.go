@@ -82,7 +82,7 @@ func quietConfig(t testing.TB) Config {
 // of an established connection allocates nothing from decode to
 // connection update.
 func TestPacketPathAllocations(t *testing.T) {
-	p, err := newPipeline(quietConfig(t))
+	p, err := newTestPipeline(quietConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func BenchmarkReadDecodeLookup(b *testing.B) {
 	}
 	trace := buf.Bytes()
 
-	p, err := newPipeline(quietConfig(b))
+	p, err := newTestPipeline(quietConfig(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func BenchmarkReadDecodeLookup(b *testing.B) {
 // TestPacketLoopRecovers checks that a panic while processing one packet is
 // counted as a bug and the loop goes on with the next packet.
 func TestPacketLoopRecovers(t *testing.T) {
-	p, err := newPipeline(quietConfig(t))
+	p, err := newTestPipeline(quietConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}

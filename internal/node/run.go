@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/heron-nsm/heron/internal/analyzer"
@@ -23,7 +24,9 @@ import (
 	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/pktsrc"
 	"github.com/heron-nsm/heron/internal/pktsrc/pcapfile"
+	"github.com/heron-nsm/heron/internal/pktsrc/shard"
 	"github.com/heron-nsm/heron/internal/reassembly/ipfrag"
+	"github.com/heron-nsm/heron/internal/signatures"
 	"github.com/heron-nsm/heron/internal/site"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
@@ -68,7 +71,7 @@ type pipeline struct {
 	ignore   site.NetSet
 	rec      conn.Info
 	frags    *ipfrag.Reassembler
-	logs     *logging.Manager
+	sh       *shared
 	notices  *notice.Framework
 	sigs     *sigfw.Framework
 	analysis *analyzer.Manager
@@ -80,17 +83,92 @@ type pipeline struct {
 	files    *files.Manager // files framework (see the files block below)
 }
 
-// RunSource runs the standalone node over any packet source.
+// SplitSource splits a trace by flow for n analysis threads (see
+// shard.Split); with n ≤ 1 it returns src alone.
+func SplitSource(src pktsrc.Source, n int) []pktsrc.Source { return shard.Split(src, n) }
+
+// RunSource runs the standalone node over any packet source. With
+// cfg.Threads above 1 the source is split by flow over that many analysis
+// threads (see RunSources).
 func RunSource(cfg Config, src pktsrc.Source) (res Result, err error) {
-	p, err := newPipeline(cfg)
+	if cfg.Threads > 1 {
+		return RunSources(cfg, shard.Split(src, cfg.Threads))
+	}
+	return RunSources(cfg, []pktsrc.Source{src})
+}
+
+// RunSources runs one analysis thread per source, each owning the flows
+// its source delivers, sharing the logs and the process-wide frameworks.
+// The caller makes sure that no flow is split across sources (a fanout
+// group, or shard.Split).
+func RunSources(cfg Config, srcs []pktsrc.Source) (res Result, err error) {
+	sh, err := newShared(cfg)
 	if err != nil {
 		return res, err
 	}
 	defer func() {
-		if cerr := p.close(); cerr != nil && err == nil {
+		if cerr := sh.close(); cerr != nil && err == nil {
 			err = cerr
 		}
 	}()
+	ps := make([]*pipeline, len(srcs))
+	for i := range srcs {
+		if ps[i], err = newPipeline(sh, i); err != nil {
+			return res, err
+		}
+	}
+	results := make([]Result, len(srcs))
+	errs := make([]error, len(srcs))
+	var wg sync.WaitGroup
+	for i := range srcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if len(cfg.PinCPUs) > 0 {
+				pinThread(cfg.PinCPUs[i%len(cfg.PinCPUs)])
+			}
+			progress := cfg.Progress
+			if i > 0 {
+				progress = nil // one progress line: the first thread's
+			}
+			results[i], errs[i] = ps[i].run(srcs[i], progress)
+		}()
+	}
+	wg.Wait()
+	// The run ends at the last packet of any thread: every thread's
+	// timers run up to then, as one thread's would, and the connections
+	// still open end at that time.
+	end := zeek.Time(0)
+	for _, p := range ps {
+		end = max(end, p.now)
+	}
+	for i, p := range ps {
+		results[i].Connections = p.finish(end)
+		results[i].Bugs, results[i].FirstBug = p.bugs, p.firstBug
+	}
+	if sh.sigs != nil {
+		sh.sigs.Done()
+	}
+	for i, r := range results {
+		res.Packets += r.Packets
+		res.Bytes += r.Bytes
+		res.Connections += r.Connections
+		res.Bugs += r.Bugs
+		if res.FirstBug == "" {
+			res.FirstBug = r.FirstBug
+		}
+		if r.Truncated != nil && res.Truncated == nil {
+			res.Truncated = r.Truncated
+		}
+		if errs[i] != nil && err == nil {
+			err = errs[i]
+		}
+	}
+	return res, err
+}
+
+// run reads src to its end through the pipeline.
+func (p *pipeline) run(src pktsrc.Source, progress ProgressFunc) (res Result, err error) {
 	var f pktsrc.Frame
 	prog, _ := src.(pktsrc.Progress)
 	for {
@@ -114,28 +192,56 @@ func RunSource(cfg Config, src pktsrc.Source) (res Result, err error) {
 		res.Packets++
 		res.Bytes += uint64(len(f.Data))
 		p.packet(&f)
-		if cfg.Progress != nil && res.Packets&0xffff == 0 {
+		if progress != nil && res.Packets&0xffff == 0 {
 			var done, total int64
 			if prog != nil {
 				done, total = prog.Position()
 			}
-			cfg.Progress(res.Packets, res.Bytes, done, total)
+			progress(res.Packets, res.Bytes, done, total)
 		}
 	}
-	p.conns.Flush()
-	if p.files != nil {
-		p.files.Terminate()
-	}
-	if p.sigs != nil {
-		p.sigs.Done()
-	}
-	res.Connections = p.conns.Created
-	res.Bugs, res.FirstBug = p.bugs, p.firstBug
 	return res, nil
 }
 
-// newPipeline builds the logging streams, decoders and connection tracker.
-func newPipeline(cfg Config) (*pipeline, error) {
+// finish advances the thread to the run's end time, ends its connections
+// and files, and returns how many connections it saw.
+func (p *pipeline) finish(end zeek.Time) uint64 {
+	func() {
+		defer p.recoverPacket()
+		p.advance(end)
+		p.conns.Flush()
+		if p.files != nil {
+			p.files.Terminate()
+		}
+	}()
+	return p.conns.Created
+}
+
+// shared is what a node's analysis threads have in common: the logs,
+// the frameworks that see every thread's events, and read-only tables.
+type shared struct {
+	cfg         *Config
+	lm          *logging.Manager
+	connLog     *logging.Stream[conn.Info]
+	weirdLog    *logging.Stream[weird.Info]
+	tunnelLog   *logging.Stream[tunnelfw.Info]
+	analyzerLog *logging.Stream[analyzer.Record]
+	debugLog    *logging.Stream[analyzer.DebugRecord]
+	filesLog    *logging.Stream[files.Info]
+	alogs       *analyzer.Logs
+	notices     *notice.Framework
+	sigs        *sigfw.Framework
+	sigSet      *signatures.Set
+	table       *packet.Table
+	site        *site.Site
+	ignore      site.NetSet
+}
+
+// newShared opens the logs and builds what the threads share.
+func newShared(cfg Config) (sh *shared, err error) {
+	if cfg.Tunnel.MaxDepth > packet.MaxEncapDepth {
+		return nil, fmt.Errorf("node: Tunnel::max_depth=%d: Heron follows at most %d nested tunnels; set it to %d or less", cfg.Tunnel.MaxDepth, packet.MaxEncapDepth, packet.MaxEncapDepth)
+	}
 	lcfg := cfg.Log
 	lcfg.Extensions = append(append([]string(nil), lcfg.Extensions...), cfg.Loaded.ConnExts...)
 	lcfg.Extensions = append(lcfg.Extensions, cfg.Loaded.NoticeExts...)
@@ -143,67 +249,112 @@ func newPipeline(cfg Config) (*pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Zeek's network time starts at 1 s: its timer manager reports time 1
-	// before the first packet, and network time never goes back.
-	p := &pipeline{cfg: &cfg, logs: lm, now: zeek.Time(zeek.Second)}
-	if cfg.Loaded.ConnLog {
-		if p.connLog, err = logging.NewStream[conn.Info](lm, "conn"); err != nil {
+	sh = &shared{cfg: &cfg, lm: lm}
+	defer func() {
+		if err != nil {
 			lm.Close()
+		}
+	}()
+	if cfg.Loaded.ConnLog {
+		if sh.connLog, err = logging.NewStream[conn.Info](lm, "conn"); err != nil {
 			return nil, err
 		}
 	}
-	var weirdLog *logging.Stream[weird.Info]
 	if cfg.Loaded.WeirdLog {
-		if weirdLog, err = logging.NewStream[weird.Info](lm, "weird"); err != nil {
-			lm.Close()
+		if sh.weirdLog, err = logging.NewStream[weird.Info](lm, "weird"); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.Loaded.Site {
-		p.site = site.New(cfg.Site)
+		sh.site = site.New(cfg.Site)
 	}
-	p.ignore = site.NewNetSet(cfg.IgnoreChecksumsNets)
-
-	var writeWeird func(*weird.Info)
-	if weirdLog != nil {
-		writeWeird = func(w *weird.Info) { _ = weirdLog.Write(w) }
-	}
-	var weirdNotice func(*weird.Info)
+	sh.ignore = site.NewNetSet(cfg.IgnoreChecksumsNets)
 	if cfg.Loaded.NoticeLog {
 		nl, al, err := notice.NewStreams(lm)
 		if err != nil {
-			lm.Close()
 			return nil, err
 		}
-		p.notices = notice.New(cfg.Notice, notice.Writer(nl), notice.Writer(al))
+		sh.notices = notice.New(cfg.Notice, notice.Writer(nl), notice.Writer(al))
+	}
+	rows := packet.Wiring()
+	rows = append(rows, packet.TunnelPortRows(tunnelPorts(cfg.Loaded.TunnelPorts))...)
+	if sh.table, err = packet.Compile(rows, packet.Defaults()); err != nil {
+		return nil, err
+	}
+	if cfg.Loaded.TunnelLog {
+		if sh.tunnelLog, err = logging.NewStream[tunnelfw.Info](lm, "tunnel"); err != nil {
+			return nil, err
+		}
+	}
+	if sh.sigSet, err = compileSignatures(cfg.Loaded.Analyzers, cfg.SignatureFiles); err != nil {
+		return nil, err
+	}
+	if cfg.Loaded.SignaturesLog {
+		sl, err := logging.NewStream[sigfw.Info](lm, sigfw.LogPath)
+		if err != nil {
+			return nil, err
+		}
+		var noticer sigfw.Noticer = discardNotices{}
+		if sh.notices != nil {
+			noticer = sh.notices
+		}
+		sh.sigs = sigfw.New(cfg.Signatures, func(r *sigfw.Info) { _ = sl.Write(r) }, noticer)
+	}
+	if cfg.Analysis.AnalyzerLog && cfg.Loaded.AnalyzerLog {
+		if sh.analyzerLog, err = logging.NewStream[analyzer.Record](lm, "analyzer"); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Analysis.DebugLog || cfg.Loaded.AnalyzerDebugLog {
+		if sh.debugLog, err = logging.NewStream[analyzer.DebugRecord](lm, "analyzer_debug"); err != nil {
+			return nil, err
+		}
+	}
+	loaded := func(script string) bool { return cfg.Loaded.Scripts[script] }
+	analyzer.Start(loaded)
+	if sh.alogs, err = analyzer.OpenLogs(lm, loaded); err != nil {
+		return nil, err
+	}
+	if err := sh.openFilesLog(); err != nil {
+		return nil, err
+	}
+	return sh, nil
+}
+
+// close closes the logs.
+func (sh *shared) close() error { return sh.lm.Close() }
+
+// newPipeline builds analysis thread number thread: decoders, connection
+// tracker, protocol analysis.
+func newPipeline(sh *shared, thread int) (*pipeline, error) {
+	cfg := sh.cfg
+	// Zeek's network time starts at 1 s: its timer manager reports time 1
+	// before the first packet, and network time never goes back.
+	p := &pipeline{cfg: cfg, sh: sh, now: zeek.Time(zeek.Second),
+		connLog: sh.connLog, site: sh.site, ignore: sh.ignore, notices: sh.notices, sigs: sh.sigs}
+	var writeWeird func(*weird.Info)
+	if sh.weirdLog != nil {
+		writeWeird = func(w *weird.Info) { _ = sh.weirdLog.Write(w) }
+	}
+	var weirdNotice func(*weird.Info)
+	if p.notices != nil {
 		weirdNotice = p.notices.Weird
 	}
 	p.weirds = weird.New(cfg.Weird, writeWeird, weirdNotice)
 
-	if cfg.Tunnel.MaxDepth > packet.MaxEncapDepth {
-		lm.Close()
-		return nil, fmt.Errorf("node: Tunnel::max_depth=%d: Heron follows at most %d nested tunnels; set it to %d or less", cfg.Tunnel.MaxDepth, packet.MaxEncapDepth, packet.MaxEncapDepth)
-	}
-	rows := packet.Wiring()
-	rows = append(rows, packet.TunnelPortRows(tunnelPorts(cfg.Loaded.TunnelPorts))...)
-	table, err := packet.Compile(rows, packet.Defaults())
-	if err != nil {
-		lm.Close()
-		return nil, err
-	}
-	p.dec = packet.NewDecoder(table, p)
+	p.dec = packet.NewDecoder(sh.table, p)
 	p.dec.MaxDepth = int(cfg.MaxPacketAnalyzerDepth)
 	layers.Install(p.dec)
-	if cfg.Loaded.TunnelLog {
-		tl, err := logging.NewStream[tunnelfw.Info](lm, "tunnel")
-		if err != nil {
-			lm.Close()
-			return nil, err
-		}
+	if sh.tunnelLog != nil {
+		tl := sh.tunnelLog
 		p.tunnels = tunnelfw.New(cfg.Tunnels, func(r *tunnelfw.Info) { _ = tl.Write(r) })
 	}
 
 	ccfg := cfg.Conn
+	if ccfg.Seed != 0 && thread > 0 {
+		// Each thread draws its uids from a stream of its own.
+		ccfg.Seed += uint64(thread) * 0x9E3779B97F4A7C15
+	}
 	ccfg.IgnoreChecksums = cfg.IgnoreChecksums
 	ccfg.VLANKey = cfg.Loaded.VLANConnKey
 	if !p.ignore.IsEmpty() {
@@ -218,58 +369,24 @@ func newPipeline(cfg Config) (*pipeline, error) {
 
 	acfg := cfg.Analysis
 	acfg.Enabled = cfg.Loaded.Analyzers
-	if acfg.Signatures, err = compileSignatures(cfg.Loaded.Analyzers, cfg.SignatureFiles); err != nil {
-		lm.Close()
-		return nil, err
-	}
-	if cfg.Loaded.SignaturesLog {
-		sl, err := logging.NewStream[sigfw.Info](lm, sigfw.LogPath)
-		if err != nil {
-			lm.Close()
-			return nil, err
-		}
-		var noticer sigfw.Noticer = discardNotices{}
-		if p.notices != nil {
-			noticer = p.notices
-		}
-		p.sigs = sigfw.New(cfg.Signatures, func(r *sigfw.Info) { _ = sl.Write(r) }, noticer)
+	acfg.Signatures = sh.sigSet
+	if p.sigs != nil {
 		acfg.OnSignature = p.signatureMatch
 	}
 	acfg.Ports = cfg.Loaded.AnalyzerPorts
 	acfg.VLANConnKey = cfg.Loaded.VLANConnKey
 	acfg.OnTunnel = p.tunnelFound
-	acfg.AnalyzerLog = acfg.AnalyzerLog && cfg.Loaded.AnalyzerLog
-	var analyzerLog *logging.Stream[analyzer.Record]
-	if acfg.AnalyzerLog {
-		if analyzerLog, err = logging.NewStream[analyzer.Record](lm, "analyzer"); err != nil {
-			lm.Close()
-			return nil, err
-		}
-	}
-	acfg.DebugLog = acfg.DebugLog || cfg.Loaded.AnalyzerDebugLog
-	var debugLog *logging.Stream[analyzer.DebugRecord]
-	if acfg.DebugLog {
-		if debugLog, err = logging.NewStream[analyzer.DebugRecord](lm, "analyzer_debug"); err != nil {
-			lm.Close()
-			return nil, err
-		}
-	}
-	analyzer.Start(func(script string) bool { return cfg.Loaded.Scripts[script] })
-	if acfg.Logs, err = analyzer.OpenLogs(lm, func(script string) bool { return cfg.Loaded.Scripts[script] }); err != nil {
-		lm.Close()
-		return nil, err
-	}
-	if err := p.setupFiles(&cfg, lm, &acfg); err != nil {
-		lm.Close()
-		return nil, err
-	}
+	acfg.AnalyzerLog = sh.analyzerLog != nil
+	acfg.DebugLog = sh.debugLog != nil
+	acfg.Logs = sh.alogs
+	p.setupFiles(&acfg)
 	p.analysis = analyzer.NewManager(acfg, func(r *analyzer.Record) {
-		if analyzerLog != nil {
-			_ = analyzerLog.Write(r)
+		if sh.analyzerLog != nil {
+			_ = sh.analyzerLog.Write(r)
 		}
 	}, func(r *analyzer.DebugRecord) {
-		if debugLog != nil {
-			_ = debugLog.Write(r)
+		if sh.debugLog != nil {
+			_ = sh.debugLog.Write(r)
 		}
 	})
 	ccfg.Analysis = p.analysis
@@ -347,11 +464,6 @@ func (p *pipeline) recoverPacket() {
 			p.firstBug = fmt.Sprintf("%v\n%s", r, debug.Stack())
 		}
 	}
-}
-
-// close ends every connection and closes the logs.
-func (p *pipeline) close() error {
-	return p.logs.Close()
 }
 
 func (p *pipeline) ignoreFor(src [16]byte, version uint8) bool {
@@ -565,13 +677,13 @@ func (e tunnelEnv) Now() zeek.Time                     { return e.p.now }
 // the hash and extraction analyzers to every file. fuids are keyed with
 // the run's seed, so --seed makes them repeatable.
 
-// setupFiles opens files.log and creates the thread's files.Manager.
-func (p *pipeline) setupFiles(cfg *Config, lm *logging.Manager, acfg *analyzer.Config) error {
-	loaded := func(s string) bool { return cfg.Loaded.Scripts[s] }
+// openFilesLog opens files.log with the columns the loaded scripts add.
+func (sh *shared) openFilesLog() error {
+	loaded := func(s string) bool { return sh.cfg.Loaded.Scripts[s] }
 	if !loaded("base/frameworks/files") {
 		return nil
 	}
-	fl, err := logging.NewStream[files.Info](lm, files.LogPath)
+	fl, err := logging.NewStream[files.Info](sh.lm, files.LogPath)
 	if err != nil {
 		return err
 	}
@@ -589,6 +701,18 @@ func (p *pipeline) setupFiles(cfg *Config, lm *logging.Manager, acfg *analyzer.C
 			return err
 		}
 	}
+	sh.filesLog = fl
+	return nil
+}
+
+// setupFiles creates the thread's files.Manager when files.log is open.
+func (p *pipeline) setupFiles(acfg *analyzer.Config) {
+	fl := p.sh.filesLog
+	if fl == nil {
+		return
+	}
+	cfg := p.cfg
+	loaded := func(s string) bool { return cfg.Loaded.Scripts[s] }
 	fcfg := files.ConfigFromOptions()
 	fcfg.Key = files.NewKey(cfg.Conn.Seed)
 	fcfg.HashAll = loaded("policy/frameworks/files/hash-all-files")
@@ -601,5 +725,4 @@ func (p *pipeline) setupFiles(cfg *Config, lm *logging.Manager, acfg *analyzer.C
 	fcfg.Weird = func(name, addl, source string) { p.weirds.Net(p.now, name, addl, source) }
 	p.files = files.NewManager(fcfg)
 	acfg.Files = p.files
-	return nil
 }

@@ -54,7 +54,7 @@ func tunnelConfig(t testing.TB) Config {
 // over IPv4 allocates nothing, from the outer decode through the outer
 // UDP connection, the VXLAN layer and the inner connection's update.
 func TestVXLANPacketPathAllocations(t *testing.T) {
-	p, err := newPipeline(tunnelConfig(t))
+	p, err := newTestPipeline(tunnelConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func BenchmarkVXLANInnerPacket(b *testing.B) {
 		}
 	}
 	trace := buf.Bytes()
-	p, err := newPipeline(tunnelConfig(b))
+	p, err := newTestPipeline(tunnelConfig(b))
 	if err != nil {
 		b.Fatal(err)
 	}
