@@ -150,7 +150,10 @@ type Manager struct {
 	cfg     Config
 	sink    Sink
 	tunnels TunnelSink // sink, when it follows tunnels
-	dec     *packet.Decoder
+
+	// Stats are the counters for stats.log and capture_loss.log.
+	Stats Stats
+	dec   *packet.Decoder
 
 	// Connections live in fixed pages so that a *Conn stays valid for the
 	// connection's life (sessions keep one) while the table grows.
@@ -294,6 +297,7 @@ func (m *Manager) newConn(p *packet.Packet, k *Key, src, dst *[16]byte, sport, d
 	c.PPPoESession, c.HasPPPoE = p.PPPoESession, p.HasPPPoE
 	m.idx.put(k, i)
 	m.Created++
+	m.Stats.count(tr, 1)
 	m.newConnEncap(c, p)
 	return i
 }
@@ -323,6 +327,7 @@ func (m *Manager) remove(i int32) {
 		return
 	}
 	c.live = false
+	m.Stats.count(c.Transport, -1)
 	m.idx.del(&c.key, i)
 	if c.session != nil {
 		c.session.Done()
@@ -508,3 +513,43 @@ func (m *Manager) End(c *Conn) {
 		m.remove(c.self)
 	}
 }
+
+// Stats are a connection manager's counters for stats.log and
+// capture_loss.log (Zeek's ConnStats and GapStats).
+type Stats struct {
+	// Active and Total count live and all-time connections by transport:
+	// TCP, UDP, ICMP.
+	ActiveTCP, ActiveUDP, ActiveICMP uint64
+	TotalTCP, TotalUDP, TotalICMP    uint64
+	// AckEvents counts TCP acks that advanced what the peer acknowledged
+	// on established connections, GapEvents those of them that
+	// acknowledged data Heron never saw (Zeek's tot_ack_events and
+	// tot_gap_events, the capture loss estimate).
+	AckEvents, GapEvents uint64
+}
+
+func (s *Stats) count(tr zeek.Proto, d int) {
+	var active, total *uint64
+	switch tr {
+	case zeek.ProtoTCP:
+		active, total = &s.ActiveTCP, &s.TotalTCP
+	case zeek.ProtoUDP:
+		active, total = &s.ActiveUDP, &s.TotalUDP
+	case zeek.ProtoICMP:
+		active, total = &s.ActiveICMP, &s.TotalICMP
+	default:
+		return
+	}
+	if d > 0 {
+		*active++
+		*total++
+	} else {
+		*active--
+	}
+}
+
+// Timers returns how many timers were ever set and how many are pending.
+func (m *Manager) Timers() (total, pending uint64) { return m.wheel.seq, uint64(m.wheel.n) }
+
+// ReassemblyBytes returns the TCP payload held for reassembly.
+func (m *Manager) ReassemblyBytes() int { return m.reasmBytes }

@@ -230,7 +230,18 @@ func (m *Manager) ackReceived(c *Conn, ep *tcpEndpoint, seq uint64) {
 	if seq <= ep.reasm.trimSeq {
 		return
 	}
+	// Zeek counts the acks of established connections for its capture
+	// loss estimate, and a gap when the ack covers data never delivered.
+	active := !ep.reasm.skipDeliveries &&
+		(m.cfg.ReportGapsForPartial || ep.state == TCPEstablished && ep.peer.state == TCPEstablished)
+	missing := seq > ep.reasm.lastReassem
 	m.trimToSeq(c, ep, seq)
+	if active {
+		m.Stats.AckEvents++
+		if missing {
+			m.Stats.GapEvents++
+		}
+	}
 	m.checkEOF(c, ep)
 }
 

@@ -82,6 +82,9 @@ func DefaultConfig() Config {
 // Manager is the file analysis framework of one analysis thread (Zeek's
 // file_mgr). It is not safe for concurrent use.
 type Manager struct {
+	// Created counts the files seen since the manager started.
+	Created uint64
+
 	cfg           Config
 	files         map[string]*File
 	now           zeek.Time
@@ -178,6 +181,7 @@ func (m *Manager) get(spec Spec) *File {
 		f.info.IsOrig = zeek.Some(spec.IsOrig)
 	}
 	m.files[spec.ID] = f
+	m.Created++
 	f.deadline = m.now.Add(m.cfg.Timeout)
 	heap.Push(&m.timers, f)
 	// file_new: the framework's handler, then the policy scripts'.

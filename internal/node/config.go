@@ -38,6 +38,8 @@ type Config struct {
 	// framework (tunnel.log).
 	Tunnel  tunnel.TunnelConfig
 	Tunnels tunnels.Config
+	// Stats configures stats.log and capture_loss.log.
+	Stats StatsConfig
 
 	// IgnoreChecksums is Zeek's ignore_checksums (-C).
 	IgnoreChecksums bool
@@ -107,6 +109,7 @@ func DefaultConfig() Config {
 		Log:                    logging.DefaultConfig(),
 		Tunnel:                 tunnel.DefaultTunnelConfig(),
 		Tunnels:                tunnels.DefaultConfig(),
+		Stats:                  DefaultStatsConfig(),
 		FragTimeout:            5 * zeek.Minute,
 		MaxPacketAnalyzerDepth: 25,
 	}
@@ -176,6 +179,15 @@ func (c *Config) Options(r *options.Registry) {
 	reg("Tunnel::validate_vxlan_checksums", options.BoolValue(&cc.ValidateVXLANChecksums), "Check non-zero UDP checksums of VXLAN datagrams.")
 	reg("Tunnel::max_changes_per_connection", uint32Count(&cc.MaxTunnelChanges), "How often a connection's tunnels may change (0: no limit).")
 	iv("Tunnel::expiration_interval", &c.Tunnels.ExpirationInterval, "Idle time after which tunnel.log expires a tunnel.")
+
+	// stats.log and capture_loss.log (policy/misc/stats, capture-loss).
+	st := &c.Stats
+	reg("peer_description", options.StringValue(&st.Peer), "The node's name in stats.log and capture_loss.log.")
+	iv("Stats::report_interval", &st.ReportInterval, "Interval of stats.log records.")
+	iv("CaptureLoss::watch_interval", &st.WatchInterval, "Interval of capture_loss.log measurements.")
+	iv("CaptureLoss::initial_watch_interval", &st.InitialWatchInterval, "Delay of the first capture loss measurement.")
+	reg("CaptureLoss::too_much_loss", options.DoubleValue(&st.TooMuchLoss), "Loss ratio that raises CaptureLoss::Too_Much_Loss.")
+	reg("CaptureLoss::minimum_acks", options.CountValue(&st.MinimumAcks), "Fewer acks per interval raise CaptureLoss::Too_Little_Traffic.")
 
 	c.Notice.Options(r)
 	c.Signatures.Options(r)

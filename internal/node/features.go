@@ -22,6 +22,8 @@ var implemented = []struct{ name, what string }{
 	{"policy/protocols/conn/weirds", "Conn::Retransmission_Inconsistency and Conn::Content_Gap notices"},
 	{"base/utils/site", "Site::local_nets"},
 	{"base/frameworks/tunnels", "tunnel.log"},
+	{"policy/misc/stats", "stats.log"},
+	{"policy/misc/capture-loss", "capture_loss.log and its notices"},
 	{"base/protocols/conn", "conn.log"},
 	{"base/frameworks/analyzer", "protocol detection and analyzer.log"},
 	{"policy/frameworks/analyzer/debug-logging", "analyzer_debug.log"},

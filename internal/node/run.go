@@ -81,6 +81,7 @@ type pipeline struct {
 	cidBuf   []byte
 	tunnels  *tunnelfw.Framework
 	files    *files.Manager // files framework (see the files block below)
+	stats    threadStats
 }
 
 // SplitSource splits a trace by flow for n analysis threads (see
@@ -116,6 +117,8 @@ func RunSources(cfg Config, srcs []pktsrc.Source) (res Result, err error) {
 		if ps[i], err = newPipeline(sh, i); err != nil {
 			return res, err
 		}
+		ps[i].stats.peer = peerOf(cfg.Stats.Peer, i, len(srcs))
+		ps[i].stats.src, _ = srcs[i].(pktsrc.Live)
 	}
 	results := make([]Result, len(srcs))
 	errs := make([]error, len(srcs))
@@ -209,6 +212,9 @@ func (p *pipeline) finish(end zeek.Time) uint64 {
 	func() {
 		defer p.recoverPacket()
 		p.advance(end)
+		if p.sh.statsLog != nil || p.sh.lossLog != nil {
+			p.statsTick(p.now, true)
+		}
 		p.conns.Flush()
 		if p.files != nil {
 			p.files.Terminate()
@@ -228,6 +234,8 @@ type shared struct {
 	analyzerLog *logging.Stream[analyzer.Record]
 	debugLog    *logging.Stream[analyzer.DebugRecord]
 	filesLog    *logging.Stream[files.Info]
+	statsLog    *logging.Stream[StatsInfo]
+	lossLog     *logging.Stream[CaptureLossInfo]
 	alogs       *analyzer.Logs
 	notices     *notice.Framework
 	sigs        *sigfw.Framework
@@ -316,6 +324,9 @@ func newShared(cfg Config) (sh *shared, err error) {
 		return nil, err
 	}
 	if err := sh.openFilesLog(); err != nil {
+		return nil, err
+	}
+	if err := sh.openStatsLogs(); err != nil {
 		return nil, err
 	}
 	return sh, nil
@@ -425,8 +436,15 @@ func (p *pipeline) packet(f *pktsrc.Frame) {
 	}
 	pkt.TS, pkt.Data, pkt.WireLen, pkt.LinkType = ts, f.Data, f.WireLen, f.LinkType
 	pkt.L4Checksummed = f.L4Checksummed
+	p.stats.pkts++
+	p.stats.bytes += uint64(f.WireLen)
 	p.advance(ts)
 	p.dec.Decode(pkt)
+	if p.sh.statsLog != nil || p.sh.lossLog != nil {
+		// Zeek's scheduled events run after the packet that brought
+		// their time.
+		p.statsTick(p.now, false)
+	}
 }
 
 // advance moves network time forward to t (never back) and runs what is
@@ -452,6 +470,9 @@ func (p *pipeline) advance(t zeek.Time) {
 func (p *pipeline) idle(wall zeek.Time) {
 	defer p.recoverPacket()
 	p.advance(wall)
+	if p.sh.statsLog != nil || p.sh.lossLog != nil {
+		p.statsTick(p.now, false)
+	}
 }
 
 // recoverPacket turns a panic while processing one packet into a counted

@@ -32,8 +32,15 @@ import (
 // as options, and the features the loaded scripts switch on.
 func heronConfig(t *testing.T, assigns ...string) node.Config {
 	t.Helper()
+	return heronConfigScripts(t, nil, assigns...)
+}
+
+// heronConfigScripts is heronConfig with script names loaded on top of
+// Zeek's default set.
+func heronConfigScripts(t *testing.T, names []string, assigns ...string) node.Config {
+	t.Helper()
 	cfg := node.DefaultConfig()
-	loaded, err := scripts.Load(false, nil)
+	loaded, err := scripts.Load(false, names)
 	if err != nil {
 		t.Fatal(err)
 	}

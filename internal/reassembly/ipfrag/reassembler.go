@@ -191,6 +191,9 @@ func (r *Reassembler) Bytes() int { return r.bytes }
 // Stats returns the counters.
 func (r *Reassembler) Stats() Stats { return r.stats }
 
+// Buffered returns the bytes of fragments held for reassembly.
+func (r *Reassembler) Buffered() int { return r.bytes }
+
 // Config returns the configuration in effect (defaults filled in).
 func (r *Reassembler) Config() Config { return r.cfg }
 
