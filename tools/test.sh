@@ -14,8 +14,9 @@ cd "$(dirname "$0")/.."
 # System packages the tests use: tcpdump (reference reader for traces),
 # python3 (zeek-parity), git; iproute2 (network namespaces and veth pairs),
 # tcpreplay (replaying traces onto them), ethtool (offload switches),
-# util-linux (setpriv, to run capture tests without privileges).
-pkgs=(tcpdump python3 git iproute2 tcpreplay ethtool util-linux)
+# util-linux (setpriv, to run capture tests without privileges), netbase
+# (/etc/services and /etc/protocols for port and protocol names in filters).
+pkgs=(tcpdump python3 git iproute2 tcpreplay ethtool util-linux netbase)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
