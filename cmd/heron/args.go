@@ -11,6 +11,7 @@ import (
 type invocation struct {
 	read        string   // -r
 	iface       string   // -i
+	filter      string   // -f
 	sigFiles    []string // -s
 	bare        bool     // -b
 	noChecksums bool     // -C
@@ -40,6 +41,7 @@ type flagSpec struct {
 var flagSpecs = []flagSpec{
 	{"r", "readfile", func(i *invocation, v string) { i.read = v }, true},
 	{"i", "iface", func(i *invocation, v string) { i.iface = v }, true},
+	{"f", "filter", func(i *invocation, v string) { i.filter = v }, true},
 	{"b", "bare-mode", func(i *invocation, _ string) { i.bare = true }, false},
 	{"s", "signatures", func(i *invocation, v string) { i.sigFiles = append(i.sigFiles, v) }, true},
 	{"C", "no-checksums", func(i *invocation, _ string) { i.noChecksums = true }, false},

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/heron-nsm/heron/internal/bpf"
 	"github.com/heron-nsm/heron/internal/node"
 	"github.com/heron-nsm/heron/internal/options"
 	"github.com/heron-nsm/heron/internal/pktsrc"
@@ -173,7 +174,17 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "heron: %v\n", err)
 			return 1
 		}
-		srcs = node.SplitSource(f, cfg.Threads)
+		var src pktsrc.Source = f
+		if inv.filter != "" {
+			// Fail early, with the position, on the trace's first link type.
+			if _, err := compileFilter(inv.filter, f.LinkType()); err != nil {
+				f.Close()
+				fmt.Fprintf(stderr, "heron: %v\n", err)
+				return 1
+			}
+			src = pktsrc.Filtered(f, func(lt uint32) (pktsrc.Matcher, error) { return compileFilter(inv.filter, lt) })
+		}
+		srcs = node.SplitSource(src, cfg.Threads)
 		defer func() {
 			for _, s := range srcs {
 				s.Close()
@@ -226,6 +237,17 @@ func (inv *invocation) openLive(stderr io.Writer, first bool, n int) (*afpacket.
 	}
 	// Wake the packet loop now and then on a quiet link so timers run.
 	acfg.IdleTimeout = 500 * time.Millisecond
+	if inv.filter != "" {
+		// The filter runs in the kernel, as Zeek attaches it: on frames
+		// as the socket sees them (VLAN tags already removed).
+		prog, err := compileFilter(inv.filter, acfg.LinkType)
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range prog.Instructions() {
+			acfg.Filter = append(acfg.Filter, afpacket.RawInstruction(in))
+		}
+	}
 	s, err := afpacket.Open(acfg)
 	if err != nil {
 		return nil, err
@@ -240,6 +262,16 @@ func (inv *invocation) openLive(stderr io.Writer, first bool, n int) (*afpacket.
 		fmt.Fprintf(stderr, "heron: warning: %s\n", w)
 	}
 	return s, nil
+}
+
+// compileFilter compiles a -f filter for a link type; the error is one
+// line with the position of the problem.
+func compileFilter(expr string, linkType uint32) (*bpf.Program, error) {
+	p, err := bpf.Compile(expr, linkType, 0)
+	if err != nil {
+		return nil, fmt.Errorf("-f: %w", err)
+	}
+	return p, nil
 }
 
 func isTerminal(f *os.File) bool {

@@ -61,11 +61,11 @@ func waitForPacketSocket(t *testing.T, ns *netnstest.NS, n int) {
 	t.Fatalf("fewer than %d packet sockets were bound within 10 s", n)
 }
 
-// TestLiveCaptureMatchesTrace replays the sample trace onto a veth pair in
-// a private network namespace while `heron -i af_packet::…` captures on
-// the other end, stops it with SIGINT, and compares its conn.log with
-// `heron -r` on the same trace.
-func TestLiveCaptureMatchesTrace(t *testing.T) {
+// liveRun replays the sample trace onto a veth pair in a private network
+// namespace while `heron -i af_packet::hv1 args…` captures on the other
+// end, stops it with SIGINT, and returns its log directory and the trace.
+func liveRun(t *testing.T, args ...string) (logDir, trace string) {
+	t.Helper()
 	netnstest.Need(t, "tcpreplay")
 	ns := netnstest.New(t)
 	ns.Veth("hv0", "hv1")
@@ -74,9 +74,8 @@ func TestLiveCaptureMatchesTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	liveDir, fileDir := filepath.Join(dir, "live"), filepath.Join(dir, "file")
-	cmd := ns.Command(bin, "-C", "-i", "af_packet::hv1", "--logdir", liveDir)
+	logDir = filepath.Join(t.TempDir(), "live")
+	cmd := ns.Command(bin, append([]string{"-C", "-i", "af_packet::hv1", "--logdir", logDir}, args...)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -99,6 +98,14 @@ func TestLiveCaptureMatchesTrace(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("heron -i did not stop within 20 s of SIGINT\n%s", stderr.String())
 	}
+	return logDir, trace
+}
+
+// TestLiveCaptureMatchesTrace compares a live capture of the replayed
+// sample with `heron -r` on the sample.
+func TestLiveCaptureMatchesTrace(t *testing.T) {
+	liveDir, trace := liveRun(t)
+	fileDir := filepath.Join(t.TempDir(), "file")
 	if code, _, errOut := runCLI("-C", "-r", trace, "--logdir", fileDir); code != 0 {
 		t.Fatalf("heron -r: exit %d: %s", code, errOut)
 	}
@@ -108,5 +115,24 @@ func TestLiveCaptureMatchesTrace(t *testing.T) {
 	}
 	if strings.Join(live, "\n") != strings.Join(file, "\n") {
 		t.Errorf("live capture's conn.log differs from the trace's:\n--- live\n%s\n--- trace\n%s", strings.Join(live, "\n"), strings.Join(file, "\n"))
+	}
+}
+
+// TestLiveFilter: a -f filter attached to the socket keeps what it does
+// for the trace.
+func TestLiveFilter(t *testing.T) {
+	liveDir, trace := liveRun(t, "-f", "udp")
+	fileDir := filepath.Join(t.TempDir(), "file")
+	if code, _, errOut := runCLI("-C", "-r", trace, "-f", "udp", "--logdir", fileDir); code != 0 {
+		t.Fatalf("heron -r -f: exit %d: %s", code, errOut)
+	}
+	live, file := connRows(t, filepath.Join(liveDir, "conn.log")), connRows(t, filepath.Join(fileDir, "conn.log"))
+	if len(file) == 0 || strings.Join(live, "\n") != strings.Join(file, "\n") {
+		t.Errorf("live -f udp:\n%s\n--- trace -f udp\n%s", strings.Join(live, "\n"), strings.Join(file, "\n"))
+	}
+	for _, r := range live {
+		if !strings.Contains(r, " udp ") {
+			t.Errorf("a connection the filter should drop: %s", r)
+		}
 	}
 }

@@ -11,6 +11,7 @@ Options:
   -r, --readfile FILE   read packets from a pcap or pcapng file (gzip allowed)
   -i, --iface IFACE     capture live from a network interface: af_packet::IFACE
                         (or plain IFACE) on Linux; AF_Packet::* options apply
+  -f, --filter FILTER   capture filter in tcpdump's language (BPF), for -r and -i
   -b, --bare-mode       load only the named scripts and their dependencies
   -s, --signatures FILE load a signature file (Zeek's signature language);
                         may be given more than once
