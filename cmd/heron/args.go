@@ -21,6 +21,8 @@ type invocation struct {
 	help        bool     // -h, --help
 	helpOptions bool     // --help-options
 	version     bool     // -v, --version
+	components  bool     // -N
+	selfTest    bool     // --fanout-selftest
 	progress    string   // --progress auto|always|never
 	threads     string   // --threads N
 	pinCPUs     string   // --pin-cpus LIST
@@ -54,6 +56,8 @@ var flagSpecs = []flagSpec{
 	{"h", "help", func(i *invocation, _ string) { i.help = true }, false},
 	{"", "help-options", func(i *invocation, _ string) { i.helpOptions = true }, false},
 	{"v", "version", func(i *invocation, _ string) { i.version = true }, false},
+	{"N", "print-plugins", func(i *invocation, _ string) { i.components = true }, false},
+	{"", "fanout-selftest", func(i *invocation, _ string) { i.selfTest = true }, false},
 }
 
 func lookupShort(c byte) *flagSpec {

@@ -27,6 +27,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case inv.helpOptions:
 		listOptions(stdout)
 		return 0
+	case inv.components:
+		listComponents(stdout)
+		return 0
+	case inv.selfTest:
+		return fanoutSelfTest(stdout, stderr)
 	}
 	return inv.execute(stdout, stderr)
 }

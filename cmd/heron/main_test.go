@@ -235,3 +235,30 @@ func TestPortOptions(t *testing.T) {
 		t.Errorf("bare with likely_server_ports: originator %s", got)
 	}
 }
+
+// TestComponents: -N lists the packet sources and the analyzers of every
+// kind, as zeek -N lists its plugins.
+func TestComponents(t *testing.T) {
+	code, out, _ := runCLI("-N")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"Heron::AF_Packet - ", "Heron::PcapFile - ", "Heron::DNS - DNS analyzer (built-in)",
+		"Heron::HTTP - ", "Heron::SSL - ", "Heron::Vxlan - VXLAN packet analyzer (built-in)", "Heron::MD5 - MD5 file analyzer"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("-N lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestFanoutSelfTest runs the kernel check (root only: it makes a network
+// namespace).
+func TestFanoutSelfTest(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	code, out, errOut := runCLI("--fanout-selftest")
+	if code != 0 || !strings.Contains(out, "passed") {
+		t.Errorf("exit %d, %q %q", code, out, errOut)
+	}
+}

@@ -25,6 +25,9 @@ Options:
                         a live interface is read by N sockets in one fanout group
       --pin-cpus LIST   pin thread i to the i-th CPU of LIST (e.g. 0,2,4)
       --progress WHEN   progress on stderr: auto (on a terminal), always, never
+  -N, --print-plugins   list the packet sources, analyzers and writers built in
+      --fanout-selftest check, in a private network namespace, that the kernel
+                        sends both directions of a flow to one fanout socket
   -h, --help            show this help
       --help-options    list the Zeek options ID=VALUE can set
   -v, --version         show the version
