@@ -3,8 +3,8 @@ package main
 import (
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
