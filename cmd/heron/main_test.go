@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/heron-nsm/heron/internal/pktsrc/pcapfile"
 	"github.com/heron-nsm/heron/internal/testutil/pktbuild"
+	"github.com/heron-nsm/heron/internal/testutil/zeeklog"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
@@ -260,5 +262,41 @@ func TestFanoutSelfTest(t *testing.T) {
 	code, out, errOut := runCLI("--fanout-selftest")
 	if code != 0 || !strings.Contains(out, "passed") {
 		t.Errorf("exit %d, %q %q", code, out, errOut)
+	}
+}
+
+// TestJA3JA4Packages: the JA3 and JA4 fields appear in ssl.log when the
+// packages are loaded as zkg installs them, and not otherwise.
+func TestJA3JA4Packages(t *testing.T) {
+	trace := "../../internal/analyzer/ssl/testdata/recorded/nginx-curl.pcap"
+	if _, err := os.Stat(trace); err != nil {
+		t.Skipf("no recorded TLS trace: %v", err)
+	}
+	for _, c := range []struct {
+		args []string
+		ja3  bool
+		ja4  bool
+	}{
+		{nil, false, false},
+		{[]string{"packages/ja3"}, true, false},
+		{[]string{"packages/ja4"}, false, true},
+		{[]string{"packages"}, true, true},
+	} {
+		dir := t.TempDir()
+		args := append([]string{"-C", "-r", trace, "--logdir", dir}, c.args...)
+		if code, _, errOut := runCLI(args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.args, code, errOut)
+		}
+		l, err := zeeklog.ReadFile(filepath.Join(dir, "ssl.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		has := func(f string) bool { return slices.Contains(l.Fields, f) }
+		if has("ja3") != c.ja3 || has("ja3s") != c.ja3 || has("ja4") != c.ja4 || has("ja4s") != c.ja4 {
+			t.Errorf("%v: fields %v", c.args, l.Fields)
+		}
+		if c.ja3 && (len(l.Records) == 0 || len(l.Records[0]["ja3"]) != 32) {
+			t.Errorf("%v: ja3 %q is not an MD5", c.args, l.Records[0]["ja3"])
+		}
 	}
 }

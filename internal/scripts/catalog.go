@@ -13,6 +13,12 @@ import (
 //go:embed zeek-scripts.txt
 var catalogData []byte
 
+// packagesData lists the Zeek packages (zkg's site/packages) that Heron
+// implements itself, such as ja3 and ja4.
+//
+//go:embed heron-packages.txt
+var packagesData []byte
+
 // Kind tells what a catalog entry is.
 type Kind uint8
 
@@ -96,7 +102,8 @@ var (
 // embedded returns the catalog parsed from the embedded data file.
 func embedded() (*catalog, error) {
 	catalogOnce.Do(func() {
-		theCatalog, catalogErr = parseCatalog(catalogData)
+		data := append(append(append([]byte(nil), catalogData...), '\n'), packagesData...)
+		theCatalog, catalogErr = parseCatalog(data)
 	})
 	return theCatalog, catalogErr
 }

@@ -241,6 +241,9 @@ func TestPortRecordsMatchScripts(t *testing.T) {
 	}
 	records := 0
 	for _, name := range c.names {
+		if strings.HasPrefix(name, "site/packages") {
+			continue // Heron's own packages, not in Zeek's tree
+		}
 		var text string
 		callsSeen := map[string]int{}
 		for _, e := range c.scripts[name].edges {
@@ -306,6 +309,9 @@ func TestPortRecordsMatchScripts(t *testing.T) {
 	call := regexp.MustCompile(`\b(?:Packet)?Analyzer::register_for_ports\(`)
 	calls := 0
 	for _, name := range c.names {
+		if strings.HasPrefix(name, "site/packages") {
+			continue
+		}
 		calls += len(call.FindAllString(read(name), -1))
 	}
 	regs := 0

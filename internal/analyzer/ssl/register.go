@@ -9,6 +9,10 @@ import (
 const (
 	scriptCertRequestInfo = "policy/protocols/ssl/certificate-request-info"
 	scriptLogCertsBase64  = "policy/protocols/ssl/log-certs-base64"
+	// The JA3 and JA4 Zeek packages, as zkg installs them ("packages/ja3"
+	// or all of "packages").
+	scriptJA3 = "site/packages/ja3"
+	scriptJA4 = "site/packages/ja4"
 )
 
 // sslLog is ssl.log.
@@ -59,11 +63,15 @@ func init() {
 	})
 	analyzer.ExtendLog("ssl", scriptCertRequestInfo, "certificate-request-info")
 	analyzer.ExtendLog("x509", scriptLogCertsBase64, "log-certs-base64")
+	analyzer.ExtendLog("ssl", scriptJA3, "ja3")
+	analyzer.ExtendLog("ssl", scriptJA4, "ja4")
 	analyzer.OnStart(func(loaded func(string) bool) {
 		// The certificate cache and the once-a-day table are the
 		// process's; a new run starts them afresh.
 		x509.ResetShared()
 		DefaultOptions.CertificateRequestInfo = loaded(scriptCertRequestInfo)
 		x509.LogCertsBase64 = loaded(scriptLogCertsBase64)
+		DefaultOptions.JA3 = loaded(scriptJA3)
+		DefaultOptions.JA4 = loaded(scriptJA4)
 	})
 }
