@@ -5,7 +5,9 @@
 package all
 
 import (
-	_ "github.com/heron-nsm/heron/internal/analyzer/dns"  // DNS, dns.log
-	_ "github.com/heron-nsm/heron/internal/analyzer/http" // HTTP, http.log
-	_ "github.com/heron-nsm/heron/internal/analyzer/ssl"  // SSL and DTLS, ssl.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/dns"       // DNS, dns.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/http"      // HTTP, http.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/socks"     // SOCKS, socks.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/ssl"       // SSL and DTLS, ssl.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/websocket" // WebSocket, websocket.log
 )

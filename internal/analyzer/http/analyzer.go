@@ -488,11 +488,14 @@ func (a *Analyzer) upgrade() {
 		a.h.weird("protocol_data_with_HTTP_upgrade_reply", strconv.Itoa(n))
 		_ = a.sp[0].SetPlainDelivery(int64(n))
 	}
-	// HTTP::upgrade_analyzers maps "websocket" to Zeek's WebSocket
-	// analyzer, which Heron does not have: such a connection is not
-	// analysed further. Anything else gets protocol detection.
-	if !strings.EqualFold(a.upgradeProto, "websocket") && !a.done {
-		a.inner = a.newInner()
+	// The analyzer HTTP::upgrade_analyzers names for the protocol
+	// (upgrade.go) takes the stream; any other gets protocol detection.
+	if !a.done {
+		if i := lookupUpgrade(a.upgradeProto); i >= 0 {
+			a.inner = a.startUpgrade(i)
+		} else {
+			a.inner = a.newInner()
+		}
 	}
 	a.upgraded = true
 	a.noLine = [2]bool{true, true}

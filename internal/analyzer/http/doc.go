@@ -9,7 +9,9 @@
 // content codings, multipart bodies (package mime), 206 partial content
 // placed by Content-Range, HEAD, 204 and 304 replies without bodies,
 // CONNECT (the tunnelled stream gets protocol detection of its own, and
-// the connection is registered as a Tunnel::HTTP tunnel) and 101 protocol upgrades. Every quirk
+// the connection is registered as a Tunnel::HTTP tunnel) and 101 protocol upgrades (to
+// the analyzer registered for the protocol with RegisterUpgrade, such as
+// WebSocket, else to protocol detection). Every quirk
 // of Zeek's parser that shows in logs is kept, with its weirds.
 //
 // Bodies and MIME parts become files in the files framework (fuids,

@@ -42,6 +42,7 @@ type script struct {
 	cur             *txn // c$http
 	started         bool // c$http_state exists
 	files           []fileTxn
+	upConns         []*UpgradeConn // state of the upgrade protocols' scripts
 }
 
 // fileTxn remembers f$http: the record a file was seen with last.
@@ -114,6 +115,7 @@ func (s *script) request(method, unescapedURI []byte) {
 	if !httpMethods[string(method)] {
 		s.h().scriptWeird("unknown_HTTP_method", string(method), "")
 	}
+	s.upgradeRequest(s.h())
 }
 
 // reply is the http_reply handler.
@@ -164,6 +166,7 @@ func (s *script) header(isOrig bool, h *mime.Header) {
 			}
 		}
 	}
+	s.upgradeHeader(s.h(), isOrig, name, value)
 	// entities.zeek
 	if !t.hasEntity {
 		s.h().scriptWeird("missing_HTTP_entity", "", "HTTP")
