@@ -95,6 +95,7 @@ type Manager struct {
 	log      func(*Record)
 	debugLog func(*DebugRecord)
 	matcher  *signatures.Matcher // per thread: its DFA cache is not shared
+	ext      threadState         // scheduled analyzers, per-thread values (expect.go)
 }
 
 // NewManager returns a Manager for the enabled analyzers. writeLog

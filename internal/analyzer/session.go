@@ -35,10 +35,11 @@ type node struct {
 }
 
 // newSession builds the analyzer tree of a new connection: the analyzers
-// registered for its responder port, then protocol detection.
+// scheduled for it or else those registered for its responder port, then
+// protocol detection.
 func (m *Manager) newSession(c *conn.Conn) *Session {
 	s := &Session{m: m, c: c}
-	if !m.cfg.IgnorePorts {
+	if !s.applyScheduled() && !m.cfg.IgnorePorts {
 		for _, info := range m.byPort[portKey{c.RespPort, c.Transport}] {
 			s.attach(info)
 		}
