@@ -10,6 +10,8 @@ type Link struct {
 	// ARP counts the ARP packets decoded (Zeek's arp_request, arp_reply and
 	// bad_arp events).
 	ARP ARPCounts
+	// IGMP is the IGMP layer; set IGMP.IgnoreChecksums for -C.
+	IGMP IGMP
 
 	vlan  vlanLayer
 	pppoe pppoeLayer
@@ -32,6 +34,7 @@ func newLink(d *packet.Decoder) *Link {
 	l.pppoe.d = d
 	l.wifi.d = d
 	l.arp.counts = &l.ARP
+	l.IGMP.d = d
 	return l
 }
 
@@ -56,6 +59,7 @@ func (l *Link) each(set func(packet.LayerID, packet.Analyzer)) {
 	set(packet.LayerPBB, packet.AnalyzerFunc(pbb))
 	set(packet.LayerVNTag, packet.AnalyzerFunc(vntag))
 	set(packet.LayerNFLog, &l.nflog)
+	set(packet.LayerIGMP, &l.IGMP)
 	// Zeek's PPP analyzer (DLT_PPP) has no LayerID constant yet; it is
 	// installed under its Zeek name as soon as package packet defines one.
 	if id, ok := layerNamed("PPP"); ok {

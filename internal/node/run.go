@@ -355,7 +355,8 @@ func newPipeline(sh *shared, thread int) (*pipeline, error) {
 
 	p.dec = packet.NewDecoder(sh.table, p)
 	p.dec.MaxDepth = int(cfg.MaxPacketAnalyzerDepth)
-	layers.Install(p.dec)
+	link := layers.Install(p.dec)
+	link.IGMP.IgnoreChecksums = cfg.IgnoreChecksums
 	if sh.tunnelLog != nil {
 		tl := sh.tunnelLog
 		p.tunnels = tunnelfw.New(cfg.Tunnels, func(r *tunnelfw.Info) { _ = tl.Write(r) })

@@ -41,6 +41,7 @@ const (
 	LayerTeredo
 	LayerAYIYA
 	LayerGTPv1
+	LayerIGMP
 	NumLayers
 )
 
@@ -78,6 +79,7 @@ var layerNames = [NumLayers]string{
 	LayerTeredo:         "TEREDO",
 	LayerAYIYA:          "AYIYA",
 	LayerGTPv1:          "GTPV1",
+	LayerIGMP:           "IGMP",
 }
 
 // Name returns Zeek's name of the layer's analyzer ("ETHERNET", "IP", …).

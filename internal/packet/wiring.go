@@ -128,6 +128,7 @@ func Wiring() []Row {
 		{LayerIP, 17, LayerUDP},
 		{LayerIP, 1, LayerICMP},
 		{LayerIP, 58, LayerICMP},
+		{LayerIP, 2, LayerIGMP},
 	}
 	rows = append(rows, ethertypes(LayerEthernet, true, true)...)
 	rows = append(rows, Row{LayerEthernet, 0x88A8, LayerVLAN}, Row{LayerEthernet, 0x9100, LayerVLAN})
@@ -149,6 +150,8 @@ func Defaults() map[LayerID]LayerID {
 		LayerFDDI: LayerIP,
 		LayerPBB:  LayerEthernet,
 		LayerIP:   LayerUnknownIP,
+		// IGMP goes on as an unknown transport (see layers.IGMP).
+		LayerIGMP: LayerUnknownIP,
 
 		LayerIPTunnel: LayerIP,
 		LayerVXLAN:    LayerEthernet,
