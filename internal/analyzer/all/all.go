@@ -6,8 +6,12 @@ package all
 
 import (
 	_ "github.com/heron-nsm/heron/internal/analyzer/dns"       // DNS, dns.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/ftp"       // FTP and FTP_DATA, ftp.log
 	_ "github.com/heron-nsm/heron/internal/analyzer/http"      // HTTP, http.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/imap"      // IMAP until STARTTLS
+	_ "github.com/heron-nsm/heron/internal/analyzer/pop3"      // POP3 (no log)
 	_ "github.com/heron-nsm/heron/internal/analyzer/socks"     // SOCKS, socks.log
 	_ "github.com/heron-nsm/heron/internal/analyzer/ssl"       // SSL and DTLS, ssl.log
 	_ "github.com/heron-nsm/heron/internal/analyzer/websocket" // WebSocket, websocket.log
+	_ "github.com/heron-nsm/heron/internal/analyzer/xmpp"      // XMPP until STARTTLS
 )

@@ -1,0 +1,43 @@
+package imap
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// FuzzAnalyzer feeds arbitrary deliveries (separated by 0xff,
+// alternating server and client) to the analyzer: nothing may panic.
+func FuzzAnalyzer(f *testing.F) {
+	var seed []byte
+	for _, c := range negotiation {
+		seed = append(seed, c.Data...)
+		seed = append(seed, 0xff)
+	}
+	f.Add(seed)
+	f.Add([]byte("* CAPABILITY A B\r\nC\xff"))
+	f.Add([]byte("\xffa STARTTLS\r\n\xffa OK\r\n\xff\x16\x03"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h := newHarness()
+		orig := false
+		for _, part := range bytes.Split(data, []byte{0xff}) {
+			h.DeliverStream(part, orig)
+			orig = !orig
+		}
+		h.Done()
+		var tl tokenList
+		if err := parse(data, false, &tl); err != nil {
+			quoted := err.data
+			if i := bytes.IndexByte(quoted, 0); i >= 0 {
+				quoted = quoted[:i]
+			}
+			if !strings.HasSuffix(err.reason(), "actual data: \""+string(quoted)+"\"") {
+				t.Fatalf("the reason %q must quote the data up to a NUL", err.reason())
+			}
+		}
+	})
+}
+
+type tokenList struct{ n int }
+
+func (l *tokenList) token(token, bool) { l.n++ }
