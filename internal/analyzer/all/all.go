@@ -10,6 +10,7 @@ import (
 	_ "github.com/heron-nsm/heron/internal/analyzer/http"      // HTTP, http.log
 	_ "github.com/heron-nsm/heron/internal/analyzer/imap"      // IMAP until STARTTLS
 	_ "github.com/heron-nsm/heron/internal/analyzer/pop3"      // POP3 (no log)
+	_ "github.com/heron-nsm/heron/internal/analyzer/smtp"      // SMTP, smtp.log
 	_ "github.com/heron-nsm/heron/internal/analyzer/socks"     // SOCKS, socks.log
 	_ "github.com/heron-nsm/heron/internal/analyzer/ssl"       // SSL and DTLS, ssl.log
 	_ "github.com/heron-nsm/heron/internal/analyzer/websocket" // WebSocket, websocket.log
