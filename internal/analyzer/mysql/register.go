@@ -1,0 +1,18 @@
+package mysql
+
+import "github.com/heron-nsm/heron/internal/analyzer"
+
+// Log is the mysql.log stream, written while base/protocols/mysql is
+// loaded.
+var Log = analyzer.DeclareLog[Info]("mysql", "base/protocols/mysql")
+
+func init() {
+	// Zeek detects MySQL by its ports only (MySQL::ports); there are no
+	// signatures.
+	analyzer.Register(analyzer.Info{
+		Name:      "MYSQL",
+		Transport: analyzer.TCP,
+		Script:    "base/protocols/mysql",
+		New:       newAnalyzer,
+	})
+}
