@@ -265,4 +265,3 @@ func TestExpectedTableBounds(t *testing.T) {
 		t.Fatal("an entry unread for five minutes expires")
 	}
 }
-

@@ -11,7 +11,7 @@ import (
 // lineSink discards lines.
 type lineSink struct{ n int }
 
-func (s *lineSink) nvtLine(line []byte, _ bool)    { s.n += len(line) }
+func (s *lineSink) nvtLine(line []byte, _ bool)   { s.n += len(line) }
 func (s *lineSink) nvtWeird(string, string, bool) {}
 
 var benchLines = []byte(strings.Repeat("227 Entering Passive Mode (10,0,0,2,195,80).\r\n", 64))

@@ -78,7 +78,7 @@ type Analyzer struct {
 }
 
 var (
-	_ analyzer.Analyzer    = (*Analyzer)(nil)
+	_ analyzer.Analyzer   = (*Analyzer)(nil)
 	_ support.LineHandler = (*Analyzer)(nil)
 )
 
