@@ -28,7 +28,9 @@
 //
 // Differences from Zeek. binpac's string-mismatch messages name the
 // grammar's file relative to Zeek's source tree, where Zeek's builds
-// print their build-specific absolute path.
+// print their build-specific absolute path. Records still pending when
+// a dialogue or connection ends are written in the order of their
+// indexes, where Zeek walks its table in hash order.
 //
 // Buffer ownership: lines and bodies that lie within one datagram are
 // read in place; others are assembled in a per-flow buffer that grows as

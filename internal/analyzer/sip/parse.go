@@ -311,7 +311,7 @@ func (f *flow) header(b []byte) error {
 	off += span(b[off:], isWS)
 	value := b[off:]
 	// The grammar compares the name as a C string.
-	if n := cString(name); n == "Content-Length" || n == "L" {
+	if n := cString(name); string(n) == "Content-Length" || string(n) == "L" {
 		f.contentLength = cLong(value)
 	}
 	f.upper = append(f.upper[:0], name...)
@@ -379,10 +379,10 @@ func render(b []byte) string {
 	return string(out)
 }
 
-// cString is b up to its first NUL.
-func cString(b []byte) string {
+// cString is b up to its first NUL (a subslice of b).
+func cString(b []byte) []byte {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		b = b[:i]
 	}
-	return string(b)
+	return b
 }

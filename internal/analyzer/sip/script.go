@@ -2,6 +2,8 @@ package sip
 
 import (
 	"bytes"
+	"maps"
+	"slices"
 
 	"github.com/heron-nsm/heron/internal/zeek"
 )
@@ -180,25 +182,29 @@ func (s *script) endEntity(isRequest bool) {
 	}
 }
 
-// flushPending is flush_pending: every pending record but index 0.
+// flushPending is flush_pending: every pending record but index 0. Zeek
+// walks the table in its hash order; Heron writes the records in the
+// order of their indexes, so that its output does not vary from run to
+// run.
 func (s *script) flushPending() {
 	if s.state == nil {
 		return
 	}
-	for r, in := range s.state.pending {
+	for _, r := range slices.Sorted(maps.Keys(s.state.pending)) {
 		if r != 0 {
-			s.write(in)
+			s.write(s.state.pending[r])
 		}
 	}
 }
 
-// finalize is the connection removal hook: every pending record.
+// finalize is the connection removal hook: every pending record, in the
+// order of their indexes.
 func (s *script) finalize() {
 	if s.state == nil {
 		return
 	}
-	for _, in := range s.state.pending {
-		s.write(in)
+	for _, r := range slices.Sorted(maps.Keys(s.state.pending)) {
+		s.write(s.state.pending[r])
 	}
 	s.state = nil
 	s.sip = nil
