@@ -7,6 +7,8 @@ import (
 
 	"github.com/heron-nsm/heron/internal/logging/ascii"
 	"github.com/heron-nsm/heron/internal/logging/json"
+	"github.com/heron-nsm/heron/internal/logging/rotate"
+	"github.com/heron-nsm/heron/internal/zeek"
 )
 
 // Config holds the logging settings, named after the Zeek options they
@@ -65,6 +67,22 @@ type Config struct {
 	// NewWriter, if set, creates the writer for each log instead of the
 	// default file writer; it is how other back ends plug in.
 	NewWriter func(WriterInfo) (Writer, error)
+
+	// RotationInterval is Log::default_rotation_interval: when positive,
+	// every log file is rotated (Manager.Rotate) on the interval's
+	// boundaries, aligned as rotate.Next aligns them, and at Close. 0
+	// rotates only when Manager.Rotate is called, if RotationPolicy is set.
+	RotationInterval zeek.Interval
+	// RotationBaseTime is log_rotate_base_time, "0:00": the time of day
+	// rotations are aligned to ("" aligns them to the Unix epoch).
+	RotationBaseTime string
+	// RotationPolicy takes over each rotated file (rotate.Archiver
+	// archives it as zeekctl does); nil leaves rotated files next to the
+	// live ones under Zeek's rotated names.
+	RotationPolicy rotate.Policy
+	// After is the rotation timer's clock, time.After when nil; tests pair
+	// it with Now.
+	After func(time.Duration) <-chan time.Time
 }
 
 // DefaultConfig returns Zeek's default settings.
@@ -84,6 +102,7 @@ func DefaultConfig() Config {
 		IncludeMeta:       a.IncludeMeta,
 		EnableUTF8:        a.EnableUTF8,
 		GzipFileExtension: "gz",
+		RotationBaseTime:  "0:00",
 		ScopeSep:          ".",
 		QueueLen:          4096,
 		FlushInterval:     time.Second,
@@ -93,6 +112,9 @@ func DefaultConfig() Config {
 
 // validate checks c and fills in the settings that must not be empty.
 func (c *Config) validate() error {
+	if c.RotationInterval < 0 {
+		return fmt.Errorf("logging: negative rotation interval")
+	}
 	if c.GzipLevel < 0 || c.GzipLevel > 9 {
 		return fmt.Errorf("logging: gzip level %d out of range 0-9", c.GzipLevel)
 	}

@@ -23,6 +23,8 @@ type Manager struct {
 
 	errMu sync.Mutex
 	err   error
+
+	rot *rotation // rotation.go
 }
 
 // runner is the non-generic face of a started stream.
@@ -36,7 +38,15 @@ func NewManager(cfg Config) (*Manager, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Manager{cfg: cfg, paths: map[string]bool{}}, nil
+	rot, err := newRotation(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{cfg: cfg, paths: map[string]bool{}, rot: rot}
+	if cfg.RotationInterval > 0 {
+		m.startTimer()
+	}
+	return m, nil
 }
 
 // Config returns the manager's settings.
@@ -101,7 +111,12 @@ func (m *Manager) newWriter(info WriterInfo) (Writer, error) {
 	if m.cfg.NewWriter != nil {
 		return m.cfg.NewWriter(info)
 	}
-	return NewFormatWriter(m.cfg.Format(), m.cfg.Files(), m.cfg.Now), nil
+	files := m.cfg.Files()
+	newW := func() Writer { return NewFormatWriter(m.cfg.Format(), files, m.cfg.Now) }
+	if m.rot.on && !files.Stdout {
+		return &rotatingWriter{m: m, newW: newW, files: files}, nil
+	}
+	return newW(), nil
 }
 
 // Flush waits until every record written before the call has been handed
@@ -126,8 +141,10 @@ func (m *Manager) Flush() error {
 // Close stops accepting records, writes out everything queued, closes the
 // writers (which write #close lines) and returns the first error any
 // writer reported. Writes that are blocked on a full queue complete first.
-// Close is idempotent.
+// With rotation enabled the files are rotated as they close and Close
+// waits for the rotation policy to finish with them. Close is idempotent.
 func (m *Manager) Close() error {
+	m.stopTimer()
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
@@ -140,5 +157,6 @@ func (m *Manager) Close() error {
 		r.stop()
 	}
 	m.wg.Wait()
+	m.rot.pp.Wait()
 	return m.Err()
 }

@@ -211,6 +211,8 @@ func (c *Config) Options(r *options.Registry) {
 	reg("LogAscii::enable_utf_8", options.BoolValue(&l.EnableUTF8), "Keep valid UTF-8 unescaped.")
 	reg("LogAscii::output_to_stdout", options.BoolValue(&l.OutputToStdout), "Write every log to standard output.")
 	reg("Log::default_scope_sep", options.StringValue(&l.ScopeSep), "Separator of nested field names.")
+	iv("Log::default_rotation_interval", &l.RotationInterval, "Rotate every log file at this interval, aligned to log_rotate_base_time (0: never).")
+	reg("log_rotate_base_time", options.StringValue(&l.RotationBaseTime), "Time of day (HH:MM) log rotations are aligned to.")
 }
 
 // intCount exposes an int setting as a Zeek count option.
