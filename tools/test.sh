@@ -15,8 +15,10 @@ cd "$(dirname "$0")/.."
 # python3 (zeek-parity), git; iproute2 (network namespaces and veth pairs),
 # tcpreplay (replaying traces onto them), ethtool (offload switches),
 # util-linux (setpriv, to run capture tests without privileges), netbase
-# (/etc/services and /etc/protocols for port and protocol names in filters).
-pkgs=(tcpdump python3 git iproute2 tcpreplay ethtool util-linux netbase)
+# (/etc/services and /etc/protocols for port and protocol names in filters),
+# python3-aiosmtpd (a real SMTP server for heronctl's mail) and msmtp (a
+# sendmail that relays to it).
+pkgs=(tcpdump python3 git iproute2 tcpreplay ethtool util-linux netbase python3-aiosmtpd msmtp)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
