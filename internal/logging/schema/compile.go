@@ -32,6 +32,20 @@ type Column struct {
 	acc access
 }
 
+// Seconds reports whether the values of a time or interval column (or
+// the elements of a set or vector of times or intervals) are held as a
+// float64 number of seconds (the time and interval tag options), for which
+// Visit calls Visitor.Seconds, rather than as zeek.Time or zeek.Interval.
+// A writer that ships records elsewhere needs this to rebuild them
+// exactly: the two forms print differently.
+func (c *Column) Seconds() bool {
+	k := c.Type.Kind
+	if c.Type.IsContainer() {
+		k = c.Type.Elem
+	}
+	return (k == KindTime || k == KindInterval) && c.acc.rep == repFloat64
+}
+
 // rep is the Go representation of a scalar value in memory.
 type rep uint8
 

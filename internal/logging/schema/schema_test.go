@@ -338,3 +338,24 @@ func BenchmarkVisit(b *testing.B) {
 		v.Visit(rr, &nv)
 	}
 }
+
+func TestColumnSeconds(t *testing.T) {
+	sc, err := For[everything]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := sc.View(ViewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range v.Columns() {
+		if c.Seconds() {
+			got = append(got, c.Name)
+		}
+	}
+	// iv (zeek.Interval) and vt ([]zeek.Time) are not held in seconds.
+	if strings.Join(got, " ") != "ft fi" {
+		t.Errorf("Seconds columns: %v, want [ft fi]", got)
+	}
+}

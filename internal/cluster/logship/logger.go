@@ -1,0 +1,273 @@
+package logship
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/heron-nsm/heron/internal/cluster/layout"
+	"github.com/heron-nsm/heron/internal/cluster/transport"
+	"github.com/heron-nsm/heron/internal/logging"
+)
+
+// LoggerOptions tunes a Logger. The zero value (or nil) gives the
+// defaults.
+type LoggerOptions struct {
+	// Log gives the format of the files (ASCII or JSON and their options,
+	// gzip, suffix) as for a standalone node; Log.LogDir "" is the
+	// layout's log_dir. A zero Config is logging.DefaultConfig().
+	Log logging.Config
+	// JournalDir is where the write journal is kept; "" is
+	// <spool_dir>/<node>/journal.
+	JournalDir string
+	// Fetch is the most batches written as one group (one sync, one
+	// journal update), 128.
+	Fetch int
+	// FetchWait bounds the wait for a group to fill, 500 ms.
+	FetchWait time.Duration
+	// AckWait is how long JetStream waits for the acknowledgement of a
+	// delivered batch before delivering it again, 30 s.
+	AckWait time.Duration
+	// Poll is how often the logger looks for new log paths and checks
+	// ownership, 1 s (also at once when a node goes up or down).
+	Poll time.Duration
+	// Stream configures the log stream if the logger creates it.
+	Stream *StreamOptions
+	// Warn receives one-line warnings; nil prints them on standard error.
+	Warn func(string)
+}
+
+func (o *LoggerOptions) fill(c *transport.Conn) {
+	if o.Log.Separator == "" && !o.Log.UseJSON && o.Log.LogSuffix == "" {
+		dir := o.Log.LogDir
+		o.Log = logging.DefaultConfig()
+		o.Log.LogDir = dir
+	}
+	if o.Log.LogSuffix == "" {
+		o.Log.LogSuffix = "log"
+	}
+	if o.Log.Now == nil {
+		o.Log.Now = time.Now
+	}
+	if o.Log.LogDir == "" {
+		o.Log.LogDir = c.Layout().LogDir
+	}
+	if o.JournalDir == "" {
+		o.JournalDir = filepath.Join(c.Layout().SpoolDir, c.Name(), "journal")
+	}
+	if o.Fetch <= 0 {
+		o.Fetch = 128
+	}
+	if o.FetchWait <= 0 {
+		o.FetchWait = 500 * time.Millisecond
+	}
+	if o.AckWait <= 0 {
+		o.AckWait = 30 * time.Second
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.Warn == nil {
+		o.Warn = func(s string) { fmt.Fprintln(os.Stderr, s) }
+	}
+}
+
+// LoggerCounters are a Logger's counts since it started.
+type LoggerCounters struct {
+	// Batches and Records count what was written to log files.
+	Batches, Records uint64
+	// Repeats counts batches skipped because they were written before
+	// (a batch sent twice, or delivered again after a restart).
+	Repeats uint64
+	// Corrupt counts batches that could not be decoded (skipped, with a
+	// warning).
+	Corrupt uint64
+	// Takeovers counts the times a log path was taken up (at start, from
+	// another logger, after an error).
+	Takeovers uint64
+}
+
+// Logger writes the cluster's logs: for every log path it owns (by
+// rendezvous hashing over the live loggers, or every path on the manager
+// while no logger is live), it consumes the path's batches from the log
+// stream and appends them to <log_dir>/<path>.log with Heron's writers,
+// exactly once (see docs/format/log-transport.md).
+type Logger struct {
+	c      *transport.Conn
+	o      LoggerOptions
+	strm   string
+	prefix string // "<cluster>.log."
+
+	mu    sync.Mutex
+	paths map[string]*pathRun // by path
+	wg    sync.WaitGroup
+
+	batches, records, repeats, corrupt, takeovers atomic.Uint64
+}
+
+// NewLogger returns the logger of c's node (a logger, or the manager).
+func NewLogger(c *transport.Conn, o *LoggerOptions) (*Logger, error) {
+	var opts LoggerOptions
+	if o != nil {
+		opts = *o
+	}
+	opts.fill(c)
+	if err := os.MkdirAll(opts.JournalDir, 0o755); err != nil {
+		return nil, fmt.Errorf("logship: journal: %w", err)
+	}
+	return &Logger{
+		c: c, o: opts,
+		strm:   transport.LogStreamName(c.Cluster()),
+		prefix: c.Subject(transport.PrefixLog + "."),
+		paths:  map[string]*pathRun{},
+	}, nil
+}
+
+// RunLogger runs a logger for c's node until ctx ends:
+// NewLogger(c, o) and Run.
+func RunLogger(ctx context.Context, c *transport.Conn, o *LoggerOptions) error {
+	lg, err := NewLogger(c, o)
+	if err != nil {
+		return err
+	}
+	return lg.Run(ctx)
+}
+
+// Counters returns the logger's counts so far.
+func (lg *Logger) Counters() LoggerCounters {
+	return LoggerCounters{
+		Batches: lg.batches.Load(), Records: lg.records.Load(), Repeats: lg.repeats.Load(),
+		Corrupt: lg.corrupt.Load(), Takeovers: lg.takeovers.Load(),
+	}
+}
+
+// Run writes the paths the node owns until ctx ends, then finishes the
+// groups in progress, closes the files (writing #close) and returns.
+func (lg *Logger) Run(ctx context.Context) error {
+	warned := false
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := EnsureStream(cctx, lg.c, lg.o.Stream)
+		cancel()
+		if err == nil {
+			break
+		}
+		if !warned && lg.c.Connected() {
+			lg.o.Warn(fmt.Sprintf("logship: %s: %v; retrying", lg.c.Name(), err))
+			warned = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(lg.o.Poll):
+		}
+	}
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-lg.c.Settled():
+	}
+	changed := make(chan struct{}, 1)
+	remove := lg.c.OnChange(func(transport.Event) {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	defer remove()
+	t := time.NewTicker(lg.o.Poll)
+	defer t.Stop()
+	for {
+		lg.reconcile(ctx)
+		select {
+		case <-ctx.Done():
+			lg.mu.Lock()
+			for _, pr := range lg.paths {
+				pr.cancel()
+			}
+			lg.mu.Unlock()
+			lg.wg.Wait()
+			return nil
+		case <-t.C:
+		case <-changed:
+		}
+	}
+}
+
+// owns reports whether this node writes path now.
+func (lg *Logger) owns(path string) bool {
+	if loggers := lg.c.Live(layout.Logger); len(loggers) > 0 {
+		return transport.HRW(path, loggers) == lg.c.Name()
+	}
+	return lg.c.Role() == layout.Manager && lg.c.IsLive(lg.c.Name())
+}
+
+// reconcile starts the paths this node owns and stops the others.
+func (lg *Logger) reconcile(ctx context.Context) {
+	paths := lg.discover(ctx)
+	lg.mu.Lock()
+	defer lg.mu.Unlock()
+	for p := range lg.paths {
+		paths[p] = true
+	}
+	for p := range paths {
+		pr := lg.paths[p]
+		switch own := lg.owns(p); {
+		case own && pr == nil:
+			pr = lg.startPath(ctx, p)
+			lg.paths[p] = pr
+		case !own && pr != nil:
+			pr.cancel()
+		}
+	}
+}
+
+// discover returns the log paths that have batches in the stream.
+func (lg *Logger) discover(ctx context.Context) map[string]bool {
+	out := map[string]bool{}
+	if !lg.c.Connected() {
+		return out
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	st, err := lg.c.JetStream().Stream(cctx, lg.strm)
+	if err != nil {
+		return out
+	}
+	info, err := st.Info(cctx, jetstream.WithSubjectFilter(lg.prefix+">"))
+	if err != nil {
+		return out
+	}
+	for subj := range info.State.Subjects {
+		tok, _, _ := strings.Cut(strings.TrimPrefix(subj, lg.prefix), ".")
+		if p, ok := transport.Untoken(tok); ok {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+// journalDirs returns where journals of the log files may be: this
+// node's, then every logger's and the manager's default directory (they
+// may share this host and its log directory).
+func (lg *Logger) journalDirs() []string {
+	dirs := []string{lg.o.JournalDir}
+	l := lg.c.Layout()
+	for _, n := range l.Names() {
+		if t := l.Nodes[n].Type; t != layout.Logger && t != layout.Manager {
+			continue
+		}
+		d := filepath.Join(l.SpoolDir, n, "journal")
+		if d != lg.o.JournalDir {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
+}

@@ -1,0 +1,490 @@
+package logship
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/heron-nsm/heron/internal/cluster/transport"
+	"github.com/heron-nsm/heron/internal/logging"
+	"github.com/heron-nsm/heron/internal/logging/schema"
+)
+
+// pathRun writes one log path while this node owns it.
+type pathRun struct {
+	lg     *Logger
+	path   string
+	token  string
+	cancel context.CancelFunc
+
+	lastWarn     string
+	lastWarnTime time.Time
+}
+
+// startPath starts writing path; lg.mu is held.
+func (lg *Logger) startPath(ctx context.Context, path string) *pathRun {
+	pctx, cancel := context.WithCancel(ctx)
+	pr := &pathRun{lg: lg, path: path, token: transport.Token(path), cancel: cancel}
+	lg.wg.Add(1)
+	go func() {
+		defer lg.wg.Done()
+		pr.run(pctx)
+		cancel()
+		lg.mu.Lock()
+		if lg.paths[path] == pr {
+			delete(lg.paths, path)
+		}
+		lg.mu.Unlock()
+	}()
+	return pr
+}
+
+// run takes the path up again after every error until ctx ends.
+func (pr *pathRun) run(ctx context.Context) {
+	for {
+		err := pr.tenure(ctx)
+		if ctx.Err() != nil || errors.Is(err, errCrashed) {
+			return
+		}
+		if err != nil {
+			pr.warn(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pr.lg.o.Poll):
+		}
+	}
+}
+
+// warn reports err unless it repeats the last warning of the last minute.
+func (pr *pathRun) warn(err error) {
+	s := fmt.Sprintf("logship: %s: %s: %v", pr.lg.c.Name(), pr.path, err)
+	if s == pr.lastWarn && time.Since(pr.lastWarnTime) < time.Minute {
+		return
+	}
+	pr.lastWarn, pr.lastWarnTime = s, time.Now()
+	pr.lg.o.Warn(s)
+}
+
+var errGap = errors.New("a delivery was missed; taking the path up again from the journal")
+
+// crashHook, set only by tests, is called at the two points of a group
+// where a crash is the hardest to survive: "written" (the batches are in
+// the file and synced, the journal does not say so yet) and "journaled"
+// (the journal says so, JetStream has no acknowledgement yet). When it
+// returns true the path's writing stops there as if the process had died:
+// no journal, no acknowledgement, no #close.
+var crashHook func(stage string) bool
+
+// errCrashed is what a group returns after crashHook asked for a crash.
+var errCrashed = errors.New("simulated crash")
+
+// tenure writes the path from a takeover until ctx ends (nil) or an error:
+//
+//  1. open the log file and lock it (flock), waiting while another
+//     writer on this host holds it;
+//  2. read the newest journal of the file and cut the file to its offset;
+//  3. purge the batches up to the journal's stream sequence (they are in
+//     the file), and make the path's durable consumer anew, so that it
+//     delivers the remaining batches in stream order;
+//  4. repeatedly fetch a group of batches, append the new ones, sync the
+//     file, record (stream sequence, offset) in the journal, and
+//     acknowledge the group.
+func (pr *pathRun) tenure(ctx context.Context) (err error) {
+	lg := pr.lg
+	files := lg.o.Log.Files()
+	name, err := filepath.Abs(files.Name(pr.path))
+	if err != nil {
+		return err
+	}
+	f, err := openLocked(ctx, name)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	defer f.Close()
+	st, err := loadJournal(lg.journalDirs(), pr.token, name)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	off := st.Offset
+	if st.V == 0 {
+		off = 0 // no journal: a new file, as a standalone node starts one
+	}
+	if off > fi.Size() {
+		lg.o.Warn(fmt.Sprintf("logship: %s: %s is shorter (%d bytes) than its journal says (%d): continuing at its end", lg.c.Name(), name, fi.Size(), off))
+		off = fi.Size()
+	}
+	if err := f.Truncate(off); err != nil {
+		return fmt.Errorf("truncate %s: %w", name, err)
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return err
+	}
+	st.V, st.Path, st.File, st.Offset, st.Writer = 1, pr.path, name, off, lg.c.Name()
+	if st.Nodes == nil {
+		st.Nodes = map[string][2]uint64{}
+	}
+	out := newOutFile(f, pr.path, off, &lg.o.Log)
+	if off > 0 {
+		out.resume(st.Schema)
+	}
+
+	cons, err := pr.consumer(ctx, st.Seq)
+	if err != nil {
+		return err
+	}
+	lg.takeovers.Add(1)
+	defer func() {
+		if ctx.Err() != nil && !errors.Is(err, errCrashed) {
+			out.finish(lg.o.Log.Now())
+		}
+	}()
+
+	var lastDelivery uint64
+	var msgs []jetstream.Msg
+	var metas []*jetstream.MsgMetadata
+	for ctx.Err() == nil {
+		mb, err := cons.Fetch(lg.o.Fetch, jetstream.FetchMaxWait(lg.o.FetchWait))
+		if err != nil {
+			return fmt.Errorf("fetch: %w", err)
+		}
+		msgs, metas = msgs[:0], metas[:0]
+		for m := range mb.Messages() {
+			msgs = append(msgs, m)
+		}
+		if err := mb.Error(); err != nil && len(msgs) == 0 && !errors.Is(err, nats.ErrTimeout) {
+			return fmt.Errorf("fetch: %w", err)
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		// Every delivery of this consumer must reach us in order: a
+		// missed one (a reply lost in a timed-out fetch) would be
+		// delivered again later, out of order, and could be taken for a
+		// repeat.
+		for _, m := range msgs {
+			md, err := m.Metadata()
+			if err != nil {
+				return fmt.Errorf("batch metadata: %w", err)
+			}
+			if md.Sequence.Consumer != lastDelivery+1 {
+				return errGap
+			}
+			lastDelivery = md.Sequence.Consumer
+			metas = append(metas, md)
+		}
+		if err := pr.group(out, &st, msgs, metas); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// group writes one group of batches, syncs, journals and acknowledges.
+func (pr *pathRun) group(out *outFile, st *journalState, msgs []jetstream.Msg, metas []*jetstream.MsgMetadata) error {
+	lg := pr.lg
+	buf := out.buf[:0]
+	var batches, records, repeats, corrupt uint64
+	now := lg.o.Log.Now()
+	advanced := false
+	for i, m := range msgs {
+		seq := metas[i].Sequence.Stream
+		if seq <= st.Seq {
+			repeats++
+			continue
+		}
+		st.Seq, advanced = seq, true
+		b, err := parseBatch(m.Data())
+		if err == nil && b.Path != pr.path {
+			err = fmt.Errorf("batch of path %q on the subject of %q", b.Path, pr.path)
+		}
+		if err != nil {
+			corrupt++
+			lg.o.Warn(fmt.Sprintf("logship: %s: %s: batch %d skipped: %v", lg.c.Name(), pr.path, seq, err))
+			continue
+		}
+		key := [2]uint64{b.Epoch, b.Seq}
+		if cur, ok := st.Nodes[b.Node]; ok && !newer(key, cur) {
+			repeats++
+			continue
+		}
+		nb, err := out.appendBatch(buf, &b, now)
+		if err != nil {
+			corrupt++
+			lg.o.Warn(fmt.Sprintf("logship: %s: %s: batch %s skipped: %v", lg.c.Name(), pr.path, b.msgID(), err))
+			continue
+		}
+		buf = nb
+		st.Nodes[b.Node] = key
+		batches++
+		records += uint64(b.Count)
+	}
+	out.buf = buf
+	if len(buf) > 0 {
+		if err := out.commit(buf); err != nil {
+			return err
+		}
+	}
+	if crashHook != nil && crashHook("written") {
+		return errCrashed
+	}
+	if advanced {
+		st.Offset = out.off
+		st.Schema = out.fileSchema
+		if err := saveJournal(lg.o.JournalDir, pr.token, st); err != nil {
+			return err
+		}
+	}
+	if crashHook != nil && crashHook("journaled") {
+		return errCrashed
+	}
+	for _, m := range msgs {
+		m.Ack() // a lost ack means a repeat, which is skipped
+	}
+	lg.batches.Add(batches)
+	lg.records.Add(records)
+	lg.repeats.Add(repeats)
+	lg.corrupt.Add(corrupt)
+	return nil
+}
+
+// consumer purges the path's batches up to seq and makes its durable
+// consumer anew.
+func (pr *pathRun) consumer(ctx context.Context, seq uint64) (jetstream.Consumer, error) {
+	lg := pr.lg
+	js := lg.c.JetStream()
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	filter := lg.prefix + pr.token + ".*"
+	stream, err := js.Stream(cctx, lg.strm)
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", lg.strm, err)
+	}
+	if seq > 0 {
+		if err := stream.Purge(cctx, jetstream.WithPurgeSubject(filter), jetstream.WithPurgeSequence(seq+1)); err != nil {
+			return nil, fmt.Errorf("purge written batches: %w", err)
+		}
+	}
+	durable := "log_" + pr.token
+	if err := js.DeleteConsumer(cctx, lg.strm, durable); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return nil, fmt.Errorf("reset consumer %s: %w", durable, err)
+	}
+	cons, err := js.CreateConsumer(cctx, lg.strm, jetstream.ConsumerConfig{
+		Durable:       durable,
+		Description:   "Heron logger of " + pr.path,
+		FilterSubject: filter,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       lg.o.AckWait,
+		MaxAckPending: 4 * lg.o.Fetch,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxDeliver:    -1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s: %w", durable, err)
+	}
+	return cons, nil
+}
+
+// openLocked opens (creating) the log file and takes an exclusive flock
+// on it, polling while another writer holds it.
+func openLocked(ctx context.Context, name string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return nil, fmt.Errorf("create log directory: %w", err)
+	}
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", name, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// outFile is a log file being appended to.
+type outFile struct {
+	f      *os.File
+	path   string
+	off    int64
+	format logging.Format
+	gzip   int
+	ascii  bool
+
+	started    bool   // the header is in the file (or the file is resumed)
+	fileSchema []byte // the schema section the header was written with
+	fileRT     *recType
+
+	slots map[*recType]*slot
+	convs map[*recType]*converter
+	buf   []byte
+	gz    bytes.Buffer
+	gzw   *gzip.Writer
+}
+
+func newOutFile(f *os.File, path string, off int64, cfg *logging.Config) *outFile {
+	return &outFile{
+		f: f, path: path, off: off, format: cfg.Format(), gzip: cfg.GzipLevel, ascii: !cfg.UseJSON,
+		slots: map[*recType]*slot{}, convs: map[*recType]*converter{},
+	}
+}
+
+// resume marks a file that already has its header, written with the
+// schema section sec.
+func (o *outFile) resume(sec []byte) {
+	o.started = true
+	if cols, _, err := parseSchema(sec); err == nil {
+		if rt, err := recTypeFor(sec, cols); err == nil {
+			o.fileSchema, o.fileRT = append([]byte(nil), sec...), rt
+		}
+	}
+}
+
+// appendBatch appends the encoded records of b (after the header, for a
+// new file) to dst. On error dst is returned unchanged, as is o.
+func (o *outFile) appendBatch(dst []byte, b *batch, now time.Time) ([]byte, error) {
+	rt, err := recTypeFor(b.Schema, b.Cols)
+	if err != nil {
+		return dst, err
+	}
+	mark := len(dst)
+	started, fileSchema, fileRT := o.started, o.fileSchema, o.fileRT
+	if !o.started || o.fileRT == nil {
+		if !o.started {
+			dst = o.format.AppendHeader(dst, o.path, rt.view.Columns(), now)
+		}
+		o.started, o.fileSchema, o.fileRT = true, append([]byte(nil), b.Schema...), rt
+	}
+	s := o.slots[rt]
+	if s == nil {
+		s = rt.newSlot()
+		o.slots[rt] = s
+	}
+	var conv *converter
+	if o.ascii && rt != o.fileRT {
+		if conv = o.convs[rt]; conv == nil {
+			conv = newConverter(rt, o.fileRT)
+			o.convs[rt] = conv
+		}
+	}
+	r := reader{b: b.Records}
+	for i := 0; i < b.Count; i++ {
+		if err := s.decode(&r); err != nil {
+			o.started, o.fileSchema, o.fileRT = started, fileSchema, fileRT
+			return dst[:mark], fmt.Errorf("record %d: %w", i, err)
+		}
+		if conv != nil {
+			dst = o.format.AppendRecord(dst, o.fileRT.view, conv.convert(s))
+		} else {
+			dst = o.format.AppendRecord(dst, rt.view, s.rec)
+		}
+	}
+	if len(r.b) != 0 {
+		o.started, o.fileSchema, o.fileRT = started, fileSchema, fileRT
+		return dst[:mark], fmt.Errorf("%d bytes after the last record", len(r.b))
+	}
+	return dst, nil
+}
+
+// commit appends p (as one gzip member when compressing) and syncs.
+func (o *outFile) commit(p []byte) error {
+	if o.gzip > 0 {
+		o.gz.Reset()
+		if o.gzw == nil {
+			w, err := gzip.NewWriterLevel(&o.gz, o.gzip)
+			if err != nil {
+				return err
+			}
+			o.gzw = w
+		} else {
+			o.gzw.Reset(&o.gz)
+		}
+		o.gzw.Write(p)
+		if err := o.gzw.Close(); err != nil {
+			return err
+		}
+		p = o.gz.Bytes()
+	}
+	if _, err := o.f.Write(p); err != nil {
+		return fmt.Errorf("write %s: %w", o.f.Name(), err)
+	}
+	if err := o.f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", o.f.Name(), err)
+	}
+	o.off += int64(len(p))
+	return nil
+}
+
+// finish writes the footer (#close) of a file with a header. It is not
+// journaled: a writer that takes the file up again cuts it off.
+func (o *outFile) finish(now time.Time) {
+	if !o.started {
+		return
+	}
+	if p := o.format.AppendFooter(nil, now); len(p) > 0 {
+		o.commit(p)
+	}
+}
+
+// converter copies the columns of one record type into another by name,
+// for an ASCII file whose header has other columns than a batch:
+// columns the file lacks are dropped, those the batch lacks are unset.
+type converter struct {
+	dst  *slot
+	from []int // per file column, the batch column or -1
+}
+
+func newConverter(src, dst *recType) *converter {
+	c := &converter{dst: dst.newSlot(), from: make([]int, len(dst.cols))}
+	for j, dc := range dst.cols {
+		c.from[j] = -1
+		for i, sc := range src.cols {
+			if sc.Name == dc.Name && sc.Type == dc.Type && sc.Seconds == dc.Seconds {
+				c.from[j] = i
+				break
+			}
+		}
+	}
+	return c
+}
+
+func (c *converter) convert(s *slot) schema.Record {
+	dv, sv := c.dst.ptr.Elem(), s.ptr.Elem()
+	for j, i := range c.from {
+		if i < 0 {
+			dv.Field(j).SetZero()
+			continue
+		}
+		dv.Field(j).Set(sv.Field(i))
+	}
+	return c.dst.rec
+}
