@@ -17,8 +17,10 @@ cd "$(dirname "$0")/.."
 # util-linux (setpriv, to run capture tests without privileges), netbase
 # (/etc/services and /etc/protocols for port and protocol names in filters),
 # python3-aiosmtpd (a real SMTP server for heronctl's mail) and msmtp (a
-# sendmail that relays to it).
-pkgs=(tcpdump python3 git iproute2 tcpreplay ethtool util-linux netbase python3-aiosmtpd msmtp)
+# sendmail that relays to it), gcc and libpcap-dev (the libpcap packet source,
+# built with -tags libpcap).
+pkgs=(tcpdump python3 git iproute2 tcpreplay ethtool util-linux netbase python3-aiosmtpd msmtp
+  gcc libpcap-dev)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -51,4 +53,13 @@ echo "== build without cgo"
 CGO_ENABLED=0 go build ./...
 echo "== go test"
 go test -count=1 -timeout 30m "$@" ./...
+if command -v gcc >/dev/null && [ -e /usr/include/pcap/pcap.h ]; then
+  echo "== go test -tags libpcap (the libpcap packet source)"
+  CGO_ENABLED=1 go vet -tags libpcap ./internal/pktsrc/pcaplive/ ./cmd/heron/
+  CGO_ENABLED=1 go test -count=1 -tags libpcap "$@" ./internal/pktsrc/pcaplive/
+  CGO_ENABLED=1 go test -count=1 -tags libpcap "$@" \
+    -run 'TestPcap|TestComponentsPacketSources|TestLiveSourceErrors' ./cmd/heron/
+else
+  echo "== note: gcc or libpcap-dev missing; the libpcap packet source is not tested"
+fi
 echo "== all tests passed"

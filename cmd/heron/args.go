@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/heron-nsm/heron/internal/pktsrc/afpacket"
+	"github.com/heron-nsm/heron/internal/pktsrc/pcaplive"
 )
 
 // invocation is a parsed command line.
@@ -29,7 +30,8 @@ type invocation struct {
 	scripts     []string // script names
 	assigns     []string // ID=VALUE redefs
 
-	af *afpacket.Options // the AF_Packet:: options, once configured
+	af   *afpacket.Options // the AF_Packet:: options, once configured
+	pcap *pcaplive.Options // the Pcap:: options, once configured
 }
 
 // flagSpec describes one option: its names, whether it takes a value, and

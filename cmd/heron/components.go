@@ -11,6 +11,7 @@ import (
 	"github.com/heron-nsm/heron/internal/files"
 	"github.com/heron-nsm/heron/internal/packet"
 	"github.com/heron-nsm/heron/internal/pktsrc/afpacket"
+	"github.com/heron-nsm/heron/internal/pktsrc/pcaplive"
 )
 
 // listComponents prints what this binary contains, one line each, in the
@@ -18,7 +19,13 @@ import (
 func listComponents(w io.Writer) {
 	var lines []string
 	add := func(name, what string) { lines = append(lines, fmt.Sprintf("Heron::%s - %s (built-in)", name, what)) }
-	add("AF_Packet", "Packet acquisition via AF_PACKET with fanout (-i af_packet::IFACE)")
+	add("AF_Packet", "Packet acquisition via AF_PACKET with fanout (-i af_packet::IFACE or -i IFACE)")
+	if v := pcaplive.LibraryVersion(); v != "" {
+		add("Pcap", "Packet acquisition via libpcap (-i pcap::IFACE; "+v+")")
+	} else {
+		add("Pcap", "Packet acquisition via libpcap (-i pcap::IFACE; not in this build: rebuild with -tags libpcap)")
+	}
+	add("UDPMirror", "Packet acquisition from VXLAN or Geneve mirroring tunnels (-i udp::ADDR:PORT[:vxlan|geneve])")
 	add("PcapFile", "Packet acquisition from pcap and pcapng files (-r)")
 	add("BPF", "Capture filters in tcpdump's language (-f)")
 	add("AsciiWriter", "ASCII and JSON log writer")

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -16,7 +17,10 @@ import (
 	"github.com/heron-nsm/heron/internal/options"
 	"github.com/heron-nsm/heron/internal/pktsrc"
 	"github.com/heron-nsm/heron/internal/pktsrc/afpacket"
+	"github.com/heron-nsm/heron/internal/pktsrc/ethtool"
 	"github.com/heron-nsm/heron/internal/pktsrc/pcapfile"
+	"github.com/heron-nsm/heron/internal/pktsrc/pcaplive"
+	"github.com/heron-nsm/heron/internal/pktsrc/udpmirror"
 	"github.com/heron-nsm/heron/internal/scripts"
 	"github.com/heron-nsm/heron/internal/site"
 	"github.com/heron-nsm/heron/internal/zeek"
@@ -47,6 +51,8 @@ func (inv *invocation) configure(stderr io.Writer) (node.Config, error) {
 	cfg.Options(reg)
 	inv.af = afpacket.NewOptions()
 	inv.af.Register(reg)
+	inv.pcap = pcaplive.NewOptions()
+	inv.pcap.Register(reg)
 	// Packages (the analyzers) register their own options in
 	// options.Default; they start from their defaults on every run.
 	if err := options.Default.ResetAll(); err != nil {
@@ -141,21 +147,18 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 	cfg.SignatureFiles = inv.sigFiles
 	var srcs []pktsrc.Source
 	if inv.iface != "" {
-		n := max(cfg.Threads, 1)
-		var lives []*afpacket.Source
+		lives, err := inv.openLive(stderr, max(cfg.Threads, 1))
+		if err != nil {
+			fmt.Fprintf(stderr, "heron: %v\n", err)
+			return 1
+		}
 		defer func() {
 			for _, l := range lives {
 				l.Close()
 			}
 		}()
-		for i := range n {
-			live, err := inv.openLive(stderr, i == 0, n)
-			if err != nil {
-				fmt.Fprintf(stderr, "heron: %v\n", err)
-				return 1
-			}
-			lives = append(lives, live)
-			srcs = append(srcs, live)
+		for _, l := range lives {
+			srcs = append(srcs, l)
 		}
 		stop := make(chan os.Signal, 1)
 		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
@@ -167,7 +170,7 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 				}
 			}
 		}()
-		cfg.Threads = 1 // one thread per socket: the kernel splits the flows
+		cfg.Threads = 1 // one thread per source: the kernel splits the flows
 	} else {
 		f, err := pcapfile.Open(inv.read)
 		if err != nil {
@@ -214,21 +217,84 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 	return 0
 }
 
-// openLive opens the capture source -i names and prints its warnings
-// (once, for the first of n sockets). Several sockets need fanout.
-func (inv *invocation) openLive(stderr io.Writer, first bool, n int) (*afpacket.Source, error) {
-	name := inv.iface
-	kind, rest, ok := strings.Cut(name, "::")
-	if ok {
-		if kind != "af_packet" {
-			return nil, fmt.Errorf("-i %s: unknown packet source %q (use af_packet::IFACE)", name, kind)
+// liveSource is a capture source that a signal handler can stop and
+// that reports capture statistics (for stats.log and capture_loss.log).
+type liveSource interface {
+	pktsrc.Source
+	pktsrc.Live
+}
+
+// Packet source kinds -i accepts as KIND::NAME.
+const (
+	kindAFPacket = "af_packet"
+	kindPcap     = "pcap"
+	kindUDP      = "udp"
+)
+
+// openLive opens the n capture sources -i names, one per analysis
+// thread, and prints their warnings once. Each source delivers whole
+// flows: n AF_PACKET sockets in one fanout group, or n UDP sockets in one
+// SO_REUSEPORT group steered by the mirrored packets' addresses.
+func (inv *invocation) openLive(stderr io.Writer, n int) ([]liveSource, error) {
+	var lives []liveSource
+	for i := range n {
+		s, err := inv.openSource(stderr, i == 0, n)
+		if err != nil {
+			for _, l := range lives {
+				l.Close()
+			}
+			return nil, err
 		}
-		name = rest
+		lives = append(lives, s)
 	}
+	return lives, nil
+}
+
+// openSource opens one of the n capture sources -i names (KIND::NAME, or a
+// plain interface name for AF_PACKET) and prints its warnings when it is
+// the first.
+func (inv *invocation) openSource(stderr io.Writer, first bool, n int) (liveSource, error) {
+	kind, name, ok := strings.Cut(inv.iface, "::")
+	if !ok {
+		kind, name = kindAFPacket, inv.iface
+		if hint := vendorHint(name); hint != "" {
+			return nil, fmt.Errorf("-i %s: %s", inv.iface, hint)
+		}
+	}
+	switch kind {
+	case kindAFPacket:
+		return inv.openAFPacket(stderr, name, first, n)
+	case kindUDP:
+		return inv.openUDP(stderr, first, n)
+	case kindPcap:
+		return inv.openPcap(stderr, name, n)
+	}
+	return nil, fmt.Errorf("-i %s: unknown packet source %q (use af_packet::IFACE, pcap::IFACE or udp::ADDR:PORT[:vxlan|geneve])", inv.iface, kind)
+}
+
+// vendorHint explains that a name only a vendor's libpcap understands
+// (netmap:em0, zc:eth1@0, snf0) needs pcap:: ("" for other names and for
+// interfaces the host has).
+func vendorHint(name string) string {
+	if !strings.Contains(name, ":") && !strings.HasPrefix(name, "snf") || isInterface(name) {
+		return ""
+	}
+	return fmt.Sprintf("%q is not an interface of this host; PF_RING, netmap and Myricom names go through libpcap: -i pcap::%s (in a build with -tags libpcap, using that vendor's libpcap)", name, name)
+}
+
+// isInterface reports whether the host has an interface called name.
+func isInterface(name string) bool {
+	_, err := net.InterfaceByName(name)
+	return err == nil
+}
+
+// openAFPacket opens one AF_PACKET socket on iface and prints its warnings
+// (once, for the first of n sockets). Several sockets need fanout.
+func (inv *invocation) openAFPacket(stderr io.Writer, iface string, first bool, n int) (*afpacket.Source, error) {
 	if runtime.GOOS != "linux" {
-		return nil, fmt.Errorf("-i %s: live capture needs Linux (AF_PACKET)", inv.iface)
+		return nil, fmt.Errorf("-i %s: AF_PACKET capture needs Linux; elsewhere use -i pcap::IFACE in a build with -tags libpcap", inv.iface)
 	}
-	acfg, err := inv.af.Config(name)
+	acfg, err := inv.af.Config(iface)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +302,7 @@ func (inv *invocation) openLive(stderr io.Writer, first bool, n int) (*afpacket.
 		return nil, fmt.Errorf("--threads %d on -i %s needs AF_Packet::enable_fanout=T: the threads share the interface through a fanout group", n, inv.iface)
 	}
 	// Wake the packet loop now and then on a quiet link so timers run.
-	acfg.IdleTimeout = 500 * time.Millisecond
+	acfg.IdleTimeout = liveIdle
 	if inv.filter != "" {
 		// The filter runs in the kernel, as Zeek attaches it: on frames
 		// as the socket sees them (VLAN tags already removed).
@@ -262,6 +328,111 @@ func (inv *invocation) openLive(stderr io.Writer, first bool, n int) (*afpacket.
 		fmt.Fprintf(stderr, "heron: warning: %s\n", w)
 	}
 	return s, nil
+}
+
+// liveIdle is how long a live source waits on a quiet link before it lets
+// the packet loop run its timers.
+const liveIdle = 500 * time.Millisecond
+
+// openUDP opens one of n sockets on the udp:: spec's port. With n above
+// 1 they form a steered SO_REUSEPORT group: the kernel runs a BPF program
+// on each datagram that picks the socket by a symmetric hash of the
+// mirrored packet's IP addresses, so both directions of every flow reach
+// one thread whatever outer addresses and ports the mirror used (the
+// kernel's own choice hashes the outer header, which can split a flow). A
+// -f filter runs in Heron on the decapsulated packets.
+func (inv *invocation) openUDP(stderr io.Writer, first bool, n int) (liveSource, error) {
+	ucfg, err := udpmirror.ParseSpec(inv.iface)
+	if err != nil {
+		return nil, err
+	}
+	ucfg.IdleTimeout = liveIdle
+	if n > 1 {
+		ucfg.Group = n
+	}
+	var match func(uint32) (pktsrc.Matcher, error)
+	if inv.filter != "" {
+		// Fail early, with the position: VXLAN carries Ethernet frames,
+		// Geneve Ethernet frames or bare IP packets.
+		links := []uint32{1}
+		if ucfg.Encap == udpmirror.Geneve {
+			links = append(links, 101)
+		}
+		for _, lt := range links {
+			if _, err := compileFilter(inv.filter, lt); err != nil {
+				return nil, err
+			}
+		}
+		match = func(lt uint32) (pktsrc.Matcher, error) { return compileFilter(inv.filter, lt) }
+	}
+	if first && n > 1 {
+		// The steering program numbers every socket of the port's group:
+		// sockets bound before this group's (another heron) take the
+		// first places, and some of ours get nothing.
+		if others, err := udpmirror.SocketsOnPort(ucfg.Port); err == nil && others > 0 {
+			fmt.Fprintf(stderr, "heron: warning: %d other sockets already receive on UDP port %d (ss -ulpn 'sport = :%d' shows them); --threads %d steers the flows to the first %d sockets of the port, so some threads or processes will get nothing: use one heron with --threads, or several single-thread ones\n", others, ucfg.Port, ucfg.Port, n, n)
+		}
+	}
+	s, err := udpmirror.Open(ucfg)
+	if err != nil {
+		return nil, err
+	}
+	if first {
+		for _, w := range s.Warnings() {
+			fmt.Fprintf(stderr, "heron: warning: %s\n", w)
+		}
+	}
+	if match == nil {
+		return s, nil
+	}
+	return &filteredLive{FilteredSource: pktsrc.Filtered(s, match), live: s}, nil
+}
+
+// openPcap opens a libpcap capture on dev with the Pcap:: options (a
+// build without the libpcap tag says how to get one). The -f filter is
+// compiled and installed by libpcap. libpcap gives every handle on a device every packet, so one
+// process reads a device with one handle.
+func (inv *invocation) openPcap(stderr io.Writer, dev string, n int) (liveSource, error) {
+	if n > 1 {
+		return nil, fmt.Errorf("--threads %d with -i %s: a libpcap capture is read by one thread; run several heron processes instead (with PF_RING, PCAP_PF_RING_CLUSTER_ID splits the flows between them), or use af_packet::IFACE for threads in a fanout group", n, inv.iface)
+	}
+	pcfg, err := inv.pcap.Config(dev)
+	if err != nil {
+		return nil, err
+	}
+	pcfg.Filter = inv.filter
+	pcfg.IdleTimeout = liveIdle
+	s, err := pcaplive.Open(pcfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range s.Warnings() {
+		fmt.Fprintf(stderr, "heron: warning: %s\n", w)
+	}
+	if isInterface(dev) {
+		if w, err := ethtool.Check(dev); err == nil && w != "" {
+			fmt.Fprintf(stderr, "heron: warning: %s\n", w)
+		}
+	}
+	return s, nil
+}
+
+// filteredLive is a live source whose frames pass a -f filter run in
+// Heron; it still stops and reports its capture statistics, counting the
+// frames the filter rejected as Filtered.
+type filteredLive struct {
+	*pktsrc.FilteredSource
+	live pktsrc.Live
+}
+
+// Stop implements pktsrc.Live.
+func (f *filteredLive) Stop() { f.live.Stop() }
+
+// CaptureStats implements pktsrc.Live.
+func (f *filteredLive) CaptureStats() (pktsrc.Stats, error) {
+	st, err := f.live.CaptureStats()
+	st.Filtered = st.Received - f.Dropped
+	return st, err
 }
 
 // compileFilter compiles a -f filter for a link type; the error is one
@@ -331,6 +502,7 @@ func listOptions(w io.Writer) {
 	reg := options.NewRegistry()
 	cfg.Options(reg)
 	afpacket.NewOptions().Register(reg)
+	pcaplive.NewOptions().Register(reg)
 	reg.Chain(options.Default)
 	if loaded, err := scripts.Load(false, nil); err == nil {
 		for name, ports := range loaded.PortVariables() {

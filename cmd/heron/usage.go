@@ -9,8 +9,13 @@ Heron reads network traffic and writes the same logs as Zeek.
 
 Options:
   -r, --readfile FILE   read packets from a pcap or pcapng file (gzip allowed)
-  -i, --iface IFACE     capture live from a network interface: af_packet::IFACE
-                        (or plain IFACE) on Linux; AF_Packet::* options apply
+  -i, --iface SOURCE    capture live until SIGINT or SIGTERM; SOURCE is
+                        af_packet::IFACE (or IFACE): AF_PACKET on Linux, with
+                          fanout; AF_Packet::* options apply
+                        pcap::IFACE: libpcap, in a build with -tags libpcap
+                          (PF_RING, netmap and Myricom names too)
+                        udp::ADDR:PORT[:vxlan|geneve]: mirrored traffic
+                          arriving in VXLAN or Geneve tunnels
   -f, --filter FILTER   capture filter in tcpdump's language (BPF), for -r and -i
   -b, --bare-mode       load only the named scripts and their dependencies
   -s, --signatures FILE load a signature file (Zeek's signature language);
@@ -22,7 +27,8 @@ Options:
                         for local_orig/local_resp; replaces Site::local_nets
       --seed N          make uids deterministic (also HERON_SEED=N)
       --threads N       analysis threads; a trace is split between them by flow,
-                        a live interface is read by N sockets in one fanout group
+                        a live interface is read by N sockets in one fanout group,
+                        udp:: by N sockets sharing the port, steered by flow
       --pin-cpus LIST   pin thread i to the i-th CPU of LIST (e.g. 0,2,4)
       --progress WHEN   progress on stderr: auto (on a terminal), always, never
   -N, --print-plugins   list the packet sources, analyzers and writers built in
