@@ -48,6 +48,15 @@ type Config struct {
 	// (HTTP CONNECT, SOCKS), for tunnel.log; nil: none are followed.
 	OnTunnel func(ec packet.EncapConn)
 
+	// OnConfirm, when set, is called after a protocol of c was confirmed
+	// for the first time and joined its services (Zeek's
+	// analyzer_confirmation_info, after dpd.zeek's handler), packet
+	// analyzers included. See events.go.
+	OnConfirm func(c *conn.Conn, analyzer string)
+	// OnEvent, when set, receives the events analyzers raise for the
+	// node's frameworks (Handle.Event). See events.go.
+	OnEvent func(c *conn.Conn, ev any)
+
 	// Logs are the open analyzer log streams (OpenLogs); nil: analyzers
 	// write no logs.
 	Logs *Logs

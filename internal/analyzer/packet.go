@@ -16,6 +16,7 @@ func (m *Manager) PacketConfirm(c *conn.Conn, id packet.LayerID) {
 	c.SetPacketAnalyzerState(id, true, false)
 	m.debugKind(c, "confirmation", "packet", id.Name(), "", nil)
 	c.AddService(id.Name())
+	m.confirmed(c, id.Name())
 }
 
 // PacketViolation records that packet analyzer id found c's traffic

@@ -218,6 +218,7 @@ func (s *Session) confirm(n *node) {
 	s.confirmed = append(s.confirmed, name)
 	s.m.debug(s.c, "confirmation", name, "", nil)
 	s.c.AddService(name)
+	s.m.confirmed(s.c, name)
 }
 
 // violation records a protocol violation and, as Zeek's dpd.zeek does,

@@ -63,6 +63,11 @@ func (m *Manager) updateInactive(c *Conn, ep, peer *tcpEndpoint, baseSeq, ackSeq
 				m.weird(c, "unsolicited_SYN_response", "", "TCP")
 			}
 			ep.setState(c, m, TCPEstablished)
+			// Zeek's connection_established; its handlers see the
+			// states this packet leaves.
+			if peer.state != TCPPartial {
+				defer m.connEstablished(c)
+			}
 		}
 	}
 	if fin {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/conn"
+	"github.com/heron-nsm/heron/internal/frameworks/known"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
 	sigfw "github.com/heron-nsm/heron/internal/frameworks/signatures"
 	"github.com/heron-nsm/heron/internal/frameworks/tunnels"
@@ -40,6 +41,22 @@ type Config struct {
 	Tunnels tunnels.Config
 	// Stats configures stats.log and capture_loss.log.
 	Stats StatsConfig
+	// Known configures known_hosts.log, known_services.log and
+	// known_certs.log (known.go); which of them run follows the loaded
+	// scripts.
+	Known known.Config
+	// KnownForward, when set, runs the known-* scripts as on a cluster
+	// worker: what the node's tables do not know goes to it (a
+	// proxy.KnownForwarder) instead of to known_*.log. KnownAttach, when
+	// set, receives the framework once it is built
+	// (proxy.KnownForwarder.Attach).
+	KnownForward known.Forwarder
+	KnownAttach  func(*known.Framework)
+	// NoticeLog and NoticeAlarm, when either is set, receive the
+	// notice.log and notice_alarm.log records in place of the node's own
+	// log streams (a cluster node's noticesync.Node.Log and Alarm, which
+	// send them to the manager). They own the records they get.
+	NoticeLog, NoticeAlarm func(*notice.Info)
 
 	// IgnoreChecksums is Zeek's ignore_checksums (-C).
 	IgnoreChecksums bool
@@ -110,6 +127,7 @@ func DefaultConfig() Config {
 		Tunnel:                 tunnel.DefaultTunnelConfig(),
 		Tunnels:                tunnels.DefaultConfig(),
 		Stats:                  DefaultStatsConfig(),
+		Known:                  known.DefaultConfig(),
 		FragTimeout:            5 * zeek.Minute,
 		MaxPacketAnalyzerDepth: 25,
 	}
@@ -191,6 +209,7 @@ func (c *Config) Options(r *options.Registry) {
 
 	c.Notice.Options(r)
 	c.Signatures.Options(r)
+	c.Known.Options(r)
 
 	// Site.
 	s := &c.Site

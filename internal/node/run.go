@@ -14,6 +14,7 @@ import (
 	"github.com/heron-nsm/heron/internal/communityid"
 	"github.com/heron-nsm/heron/internal/conn"
 	"github.com/heron-nsm/heron/internal/files"
+	"github.com/heron-nsm/heron/internal/frameworks/known"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
 	sigfw "github.com/heron-nsm/heron/internal/frameworks/signatures"
 	tunnelfw "github.com/heron-nsm/heron/internal/frameworks/tunnels"
@@ -82,6 +83,8 @@ type pipeline struct {
 	tunnels  *tunnelfw.Framework
 	files    *files.Manager // files framework (see the files block below)
 	stats    threadStats
+	// knownScratch is the known framework's view of a connection (known.go).
+	knownScratch known.Conn
 }
 
 // SplitSource splits a trace by flow for n analysis threads (see
@@ -145,6 +148,7 @@ func RunSources(cfg Config, srcs []pktsrc.Source) (res Result, err error) {
 	for _, p := range ps {
 		end = max(end, p.now)
 	}
+	finishKnown(sh, ps, end)
 	for i, p := range ps {
 		results[i].Connections = p.finish(end)
 		results[i].Bugs, results[i].FirstBug = p.bugs, p.firstBug
@@ -239,6 +243,7 @@ type shared struct {
 	alogs       *analyzer.Logs
 	notices     *notice.Framework
 	sigs        *sigfw.Framework
+	known       *known.Framework // known-* scripts (known.go)
 	sigSet      *signatures.Set
 	table       *packet.Table
 	site        *site.Site
@@ -278,11 +283,15 @@ func newShared(cfg Config) (sh *shared, err error) {
 	}
 	sh.ignore = site.NewNetSet(cfg.IgnoreChecksumsNets)
 	if cfg.Loaded.NoticeLog {
-		nl, al, err := notice.NewStreams(lm)
-		if err != nil {
-			return nil, err
+		logf, alarmf := cfg.NoticeLog, cfg.NoticeAlarm
+		if logf == nil && alarmf == nil {
+			nl, al, err := notice.NewStreams(lm)
+			if err != nil {
+				return nil, err
+			}
+			logf, alarmf = notice.Writer(nl), notice.Writer(al)
 		}
-		sh.notices = notice.New(cfg.Notice, notice.Writer(nl), notice.Writer(al))
+		sh.notices = notice.New(cfg.Notice, logf, alarmf)
 	}
 	rows := packet.Wiring()
 	rows = append(rows, packet.TunnelPortRows(tunnelPorts(cfg.Loaded.TunnelPorts))...)
@@ -327,6 +336,9 @@ func newShared(cfg Config) (sh *shared, err error) {
 		return nil, err
 	}
 	if err := sh.openStatsLogs(); err != nil {
+		return nil, err
+	}
+	if err := sh.openKnown(); err != nil {
 		return nil, err
 	}
 	return sh, nil
@@ -392,6 +404,7 @@ func newPipeline(sh *shared, thread int) (*pipeline, error) {
 	acfg.DebugLog = sh.debugLog != nil
 	acfg.Logs = sh.alogs
 	p.setupFiles(&acfg)
+	p.setupKnown(&acfg)
 	p.analysis = analyzer.NewManager(acfg, func(r *analyzer.Record) {
 		if sh.analyzerLog != nil {
 			_ = sh.analyzerLog.Write(r)
@@ -465,6 +478,9 @@ func (p *pipeline) advance(t zeek.Time) {
 	if p.tunnels != nil {
 		p.tunnels.Tick(p.now)
 	}
+	if p.sh.known != nil {
+		p.sh.known.Advance(p.now)
+	}
 }
 
 // idle advances time while a live source has no packets.
@@ -507,6 +523,7 @@ func likelyServerPorts(ports []zeek.Port) func(uint16, zeek.Proto) bool {
 // ConnDone writes a finished connection to conn.log and closes a tunnel
 // that ran over it.
 func (p *pipeline) ConnDone(c *conn.Conn) {
+	p.knownRemoved(c)
 	if p.tunnels != nil {
 		p.tunnels.ConnDone(p.now, c)
 	}

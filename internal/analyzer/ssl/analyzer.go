@@ -109,6 +109,8 @@ type handleAdapter struct {
 	h      *analyzer.Handle
 	source string // "SSL" or "DTLS": files.log's source
 	fconn  *files.Conn
+	// The server's first certificate, for Established (events.go).
+	firstSHA1, firstFUID string
 }
 
 func (a *handleAdapter) Confirm()                             { a.h.Confirm() }
@@ -149,6 +151,9 @@ func (a *handleAdapter) certificate(now zeek.Time, der []byte, index int, hostCe
 	write := func(rec *x509.Info) { x509.Log.Write(a.h, rec) }
 	fm := a.h.Files()
 	if fm == nil {
+		if index == 0 && !client {
+			a.firstCert(der, "")
+		}
 		return sharedCerts().handle(now, der, hostCert, client, write)
 	}
 	mime := x509.MIMECACert
@@ -157,6 +162,9 @@ func (a *handleAdapter) certificate(now zeek.Time, der []byte, index int, hostCe
 	}
 	t := fm.Open(a.fileSpec(client, strconv.Itoa(index), mime))
 	f := t.File()
+	if index == 0 && !client {
+		a.firstCert(der, f.ID())
+	}
 	ts := f.Info().TS
 	x509.Expect(f)
 	t.Data(der)

@@ -285,6 +285,9 @@ func (e *engine) evEstablished() {
 	e.finishing()
 	s.rec.Established = true
 	e.finish(true)
+	if n, ok := e.out.(establishedNotifier); ok {
+		n.established(s)
+	}
 }
 
 // evViolation is analyzer_violation_info for this analyzer.
