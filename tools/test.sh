@@ -18,9 +18,10 @@ cd "$(dirname "$0")/.."
 # (/etc/services and /etc/protocols for port and protocol names in filters),
 # python3-aiosmtpd (a real SMTP server for heronctl's mail) and msmtp (a
 # sendmail that relays to it), gcc and libpcap-dev (the libpcap packet source,
-# built with -tags libpcap).
+# built with -tags libpcap), openssh-server and openssh-client (heronctl
+# managing a second host over SSH).
 pkgs=(tcpdump python3 git iproute2 tcpreplay ethtool util-linux netbase python3-aiosmtpd msmtp
-  gcc libpcap-dev)
+  gcc libpcap-dev openssh-server openssh-client)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
