@@ -45,6 +45,25 @@
 // The manager should call EnsureStream when it starts (loggers do too);
 // until the stream exists, senders spool.
 //
+// # Rotation
+//
+// With LoggerOptions.Log.RotationInterval (Log::default_rotation_interval)
+// set, the writer of a path rotates its file as a standalone node's
+// logging.Manager does: on the boundaries rotate.Next gives for the
+// interval and Log.RotationBaseTime, and once more when it stops writing
+// the path (at shutdown, or when the path moves to another node), the file
+// gets its #close line, is renamed to Zeek's rotated name and is handed to
+// Log.RotationPolicy (a rotate.Archiver under heronctl, which gets the
+// node's name as Suffix when the layout has several loggers); the path's
+// next batch starts a new file with a fresh header. Each step of a
+// rotation is journaled, so a crash at any point of it neither loses nor
+// repeats a record, and no archive is made twice (rotation.go,
+// docs/format/log-transport.md).
+//
+//	cfg.Log.RotationInterval = zeek.Hour
+//	cfg.Log.RotationPolicy = &rotate.Archiver{LogDir: logDir, Compression: rotate.Gzip}
+//	err := logship.RunLogger(ctx, conn, &logship.LoggerOptions{Log: cfg.Log})
+//
 // # Exported names
 //
 //   - NewSender, Sender, SenderOptions, Counters: the sending side;

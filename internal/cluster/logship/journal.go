@@ -29,14 +29,33 @@ type journalState struct {
 	Nodes map[string][2]uint64 `json:"nodes,omitempty"`
 	// Writer is the node that wrote this state.
 	Writer string `json:"writer"`
+	// Gen grows with every save of the file's journal, carried over by
+	// a node that takes the file up: of two journals with the same Seq
+	// (a rotation changes the file but not the sequence), the higher Gen
+	// is the newer.
+	Gen uint64 `json:"gen,omitempty"`
+	// Open is when the live file's interval began (Unix nanoseconds;
+	// 0 while the file has no header): the rotation after it is due at
+	// the next boundary, and its archive is named after it.
+	Open int64 `json:"open,omitempty"`
+	// Cut is a rotation in progress: the live file is closed (its
+	// #close line is in it) and is being renamed. A node that finds it
+	// at takeover finishes the rotation first (see rotation.go).
+	Cut *cutState `json:"cut,omitempty"`
+	// Pending are rotated files handed to the rotation policy whose
+	// completion is not yet recorded; a node that takes the file up
+	// hands them over again (the Archiver's copies are recognised).
+	Pending []cutState `json:"pending,omitempty"`
 }
 
 func journalName(dir, token string) string { return filepath.Join(dir, token+".json") }
 
 // saveJournal replaces the journal of a path: a temporary file is
 // written and synced, renamed over the journal, and the directory synced,
-// so that a crash leaves the old state or the new one.
+// so that a crash leaves the old state or the new one. It increments
+// st.Gen first.
 func saveJournal(dir, token string, st *journalState) error {
+	st.Gen++
 	b, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("logship: journal: %w", err)
@@ -79,8 +98,9 @@ func syncDir(dir string) error {
 }
 
 // loadJournal returns the newest state of file among the journals in
-// dirs (the highest stream sequence wins: loggers on one host that took
-// the path over from each other each left theirs), or a zero state.
+// dirs (the highest stream sequence wins, then the highest Gen: loggers
+// on one host that took the path over from each other each left theirs),
+// or a zero state.
 func loadJournal(dirs []string, token, file string) (journalState, error) {
 	var best journalState
 	for _, d := range dirs {
@@ -98,7 +118,7 @@ func loadJournal(dirs []string, token, file string) (journalState, error) {
 		if st.File != file || st.V != 1 {
 			continue
 		}
-		if st.Seq > best.Seq || best.V == 0 {
+		if st.Seq > best.Seq || st.Seq == best.Seq && st.Gen > best.Gen || best.V == 0 {
 			nodes := best.Nodes
 			best = st
 			for n, v := range nodes { // keep the newest of every node

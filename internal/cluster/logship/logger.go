@@ -2,6 +2,7 @@ package logship
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,7 +23,20 @@ import (
 type LoggerOptions struct {
 	// Log gives the format of the files (ASCII or JSON and their options,
 	// gzip, suffix) as for a standalone node; Log.LogDir "" is the
-	// layout's log_dir. A zero Config is logging.DefaultConfig().
+	// layout's log_dir. A zero Config is logging.DefaultConfig() (with
+	// the rotation settings and Now kept).
+	//
+	// Rotation works as for a standalone node: with Log.RotationInterval
+	// (Log::default_rotation_interval) set, each file is rotated on the
+	// boundaries rotate.Next gives for it and Log.RotationBaseTime
+	// (log_rotate_base_time), and with an interval or Log.RotationPolicy
+	// set, also when the logger stops writing the path; each rotated file
+	// goes to Log.RotationPolicy (nil: it stays next to the live one
+	// under Zeek's rotated name). A *rotate.Archiver without a Suffix gets
+	// the node's name as Suffix when the layout has several loggers.
+	// Log.Now is the clock of rotations and of #open and #close;
+	// Log.After is not used (the writer checks the clock between fetches,
+	// at most FetchWait apart).
 	Log logging.Config
 	// JournalDir is where the write journal is kept; "" is
 	// <spool_dir>/<node>/journal.
@@ -46,9 +60,16 @@ type LoggerOptions struct {
 
 func (o *LoggerOptions) fill(c *transport.Conn) {
 	if o.Log.Separator == "" && !o.Log.UseJSON && o.Log.LogSuffix == "" {
-		dir := o.Log.LogDir
+		given := o.Log
 		o.Log = logging.DefaultConfig()
-		o.Log.LogDir = dir
+		o.Log.LogDir = given.LogDir
+		o.Log.RotationInterval, o.Log.RotationPolicy = given.RotationInterval, given.RotationPolicy
+		if given.RotationBaseTime != "" {
+			o.Log.RotationBaseTime = given.RotationBaseTime
+		}
+		if given.Now != nil {
+			o.Log.Now = given.Now
+		}
 	}
 	if o.Log.LogSuffix == "" {
 		o.Log.LogSuffix = "log"
@@ -108,6 +129,7 @@ type Logger struct {
 	mu    sync.Mutex
 	paths map[string]*pathRun // by path
 	wg    sync.WaitGroup
+	rot   rotation
 
 	batches, records, repeats, corrupt, takeovers atomic.Uint64
 }
@@ -119,11 +141,15 @@ func NewLogger(c *transport.Conn, o *LoggerOptions) (*Logger, error) {
 		opts = *o
 	}
 	opts.fill(c)
+	rot, err := newRotation(&opts.Log, c)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(opts.JournalDir, 0o755); err != nil {
 		return nil, fmt.Errorf("logship: journal: %w", err)
 	}
 	return &Logger{
-		c: c, o: opts,
+		c: c, o: opts, rot: rot,
 		strm:   transport.LogStreamName(c.Cluster()),
 		prefix: c.Subject(transport.PrefixLog + "."),
 		paths:  map[string]*pathRun{},
@@ -251,7 +277,54 @@ func (lg *Logger) discover(ctx context.Context) map[string]bool {
 			out[p] = true
 		}
 	}
+	if lg.rot.on {
+		lg.journaledPaths(out)
+	}
 	return out
+}
+
+// journaledPaths adds to out the paths whose journals (this node's, or
+// another's of this host) say that their file in this node's log
+// directory has records, or a rotation to finish or hand over: with
+// rotation, such a file must be taken up to rotate it on time (or when
+// the logger stops), even when no batch comes for it.
+func (lg *Logger) journaledPaths(out map[string]bool) {
+	files := lg.o.Log.Files()
+	lg.mu.Lock()
+	running := make(map[string]bool, len(lg.paths))
+	for p := range lg.paths {
+		running[p] = true
+	}
+	lg.mu.Unlock()
+	for _, d := range lg.journalDirs() {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			continue
+		}
+		for _, e := range ents {
+			tok, ok := strings.CutSuffix(e.Name(), ".json")
+			if !ok {
+				continue
+			}
+			if p, ok := transport.Untoken(tok); !ok || out[p] || running[p] {
+				continue // written now, or known to have batches
+			}
+			b, err := os.ReadFile(filepath.Join(d, e.Name()))
+			if err != nil {
+				continue
+			}
+			var st journalState
+			if json.Unmarshal(b, &st) != nil || st.V != 1 || out[st.Path] {
+				continue
+			}
+			if st.Offset == 0 && st.Cut == nil && len(st.Pending) == 0 {
+				continue
+			}
+			if name, err := filepath.Abs(files.Name(st.Path)); err == nil && name == st.File {
+				out[st.Path] = true
+			}
+		}
+	}
 }
 
 // journalDirs returns where journals of the log files may be: this

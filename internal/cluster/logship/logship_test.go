@@ -14,6 +14,8 @@ import (
 	"github.com/heron-nsm/heron/internal/cluster/layout"
 	"github.com/heron-nsm/heron/internal/cluster/transport"
 	"github.com/heron-nsm/heron/internal/logging"
+	"github.com/heron-nsm/heron/internal/logging/rotate"
+	"github.com/heron-nsm/heron/internal/zeek"
 )
 
 // TestTwoSendersOneFile: the records of two nodes arrive in one file per
@@ -530,8 +532,20 @@ func TestCloseAfterConn(t *testing.T) {
 
 // BenchmarkLoggerDrain measures the writing side end to end: a backlog
 // of records in the stream (b.N of them, sent first, untimed) fetched,
-// decoded, printed in Zeek's ASCII format, synced and acknowledged.
+// decoded, printed in Zeek's ASCII format, synced and acknowledged;
+// "rotating" with hourly rotation and an Archiver set up (no boundary is
+// passed: the cost of checking for one).
 func BenchmarkLoggerDrain(b *testing.B) {
+	for _, rotating := range []bool{false, true} {
+		name := "plain"
+		if rotating {
+			name = "rotating"
+		}
+		b.Run(name, func(b *testing.B) { benchLoggerDrain(b, rotating) })
+	}
+}
+
+func benchLoggerDrain(b *testing.B, rotating bool) {
 	tc := newTestCluster(b)
 	mgr := tc.conn("manager")
 	tc.ensureStream(mgr)
@@ -545,7 +559,12 @@ func BenchmarkLoggerDrain(b *testing.B) {
 	<-l1.Settled()
 	b.ReportAllocs()
 	b.ResetTimer()
-	lg, err := NewLogger(l1, &LoggerOptions{Log: logConfig(tc.logDir, false), Poll: 20 * time.Millisecond, Warn: func(string) {}})
+	cfg := logConfig(tc.logDir, false)
+	if rotating {
+		cfg.RotationInterval = zeek.Hour
+		cfg.RotationPolicy = &rotate.Archiver{LogDir: b.TempDir(), Compression: rotate.Gzip}
+	}
+	lg, err := NewLogger(l1, &LoggerOptions{Log: cfg, Poll: 20 * time.Millisecond, Warn: func(string) {}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -29,6 +30,10 @@ type pathRun struct {
 
 	lastWarn     string
 	lastWarnTime time.Time
+
+	pp     sync.WaitGroup // rotated files with the policy
+	ppMu   sync.Mutex
+	ppDone []string // rotated files the policy has finished with
 }
 
 // startPath starts writing path; lg.mu is held.
@@ -82,9 +87,12 @@ var errGap = errors.New("a delivery was missed; taking the path up again from th
 // crashHook, set only by tests, is called at the two points of a group
 // where a crash is the hardest to survive: "written" (the batches are in
 // the file and synced, the journal does not say so yet) and "journaled"
-// (the journal says so, JetStream has no acknowledgement yet). When it
-// returns true the path's writing stops there as if the process had died:
-// no journal, no acknowledgement, no #close.
+// (the journal says so, JetStream has no acknowledgement yet); at every
+// step of a rotation ("cut-closed", "cut-journaled", "cut-linked",
+// "cut-swapped", "cut-done", "archived": see rotation.go); and at the
+// start of a takeover ("takeover"). When it returns true the path's
+// writing stops there as if the process had died: no journal, no
+// acknowledgement, no #close.
 var crashHook func(stage string) bool
 
 // errCrashed is what a group returns after crashHook asked for a crash.
@@ -94,15 +102,23 @@ var errCrashed = errors.New("simulated crash")
 //
 //  1. open the log file and lock it (flock), waiting while another
 //     writer on this host holds it;
-//  2. read the newest journal of the file and cut the file to its offset;
+//  2. read the newest journal of the file, finish a rotation it shows in
+//     progress, hand the rotated files it lists as pending to the
+//     policy again, and cut the file to its offset;
 //  3. purge the batches up to the journal's stream sequence (they are in
 //     the file), and make the path's durable consumer anew, so that it
 //     delivers the remaining batches in stream order;
 //  4. repeatedly fetch a group of batches, append the new ones, sync the
 //     file, record (stream sequence, offset) in the journal, and
-//     acknowledge the group.
+//     acknowledge the group; rotate the file when its boundary has
+//     passed (rotation.go);
+//  5. when ctx ends, rotate the file (with rotation) or write its #close
+//     line (without).
 func (pr *pathRun) tenure(ctx context.Context) (err error) {
 	lg := pr.lg
+	if hook("takeover") {
+		return errCrashed
+	}
 	files := lg.o.Log.Files()
 	name, err := filepath.Abs(files.Name(pr.path))
 	if err != nil {
@@ -115,12 +131,36 @@ func (pr *pathRun) tenure(ctx context.Context) (err error) {
 		}
 		return err
 	}
-	defer f.Close()
+	out := newOutFile(f, pr.path, 0, &lg.o.Log)
+	defer func() { out.f.Close() }()
 	st, err := loadJournal(lg.journalDirs(), pr.token, name)
 	if err != nil {
 		return err
 	}
-	fi, err := f.Stat()
+	// Whatever happens from here, the rotated files handed to the
+	// policy are waited for, and recorded as done after a clean end
+	// (after an error or a crash, st may be ahead of the file; the next
+	// takeover finds them done).
+	defer func() {
+		pr.pp.Wait()
+		if err == nil && st.V != 0 {
+			err = pr.settle(&st)
+		}
+	}()
+	if st.V != 0 {
+		st.Path, st.File, st.Writer = pr.path, name, lg.c.Name()
+		if st.Cut != nil {
+			if err := pr.finishCut(out, &st, name); err != nil {
+				return err
+			}
+		}
+		for _, c := range st.Pending {
+			if lg.rot.policy != nil {
+				pr.handOver(c, true)
+			}
+		}
+	}
+	fi, err := out.f.Stat()
 	if err != nil {
 		return err
 	}
@@ -132,19 +172,24 @@ func (pr *pathRun) tenure(ctx context.Context) (err error) {
 		lg.o.Warn(fmt.Sprintf("logship: %s: %s is shorter (%d bytes) than its journal says (%d): continuing at its end", lg.c.Name(), name, fi.Size(), off))
 		off = fi.Size()
 	}
-	if err := f.Truncate(off); err != nil {
+	if err := out.f.Truncate(off); err != nil {
 		return fmt.Errorf("truncate %s: %w", name, err)
 	}
-	if _, err := f.Seek(off, io.SeekStart); err != nil {
+	if _, err := out.f.Seek(off, io.SeekStart); err != nil {
 		return err
 	}
 	st.V, st.Path, st.File, st.Offset, st.Writer = 1, pr.path, name, off, lg.c.Name()
 	if st.Nodes == nil {
 		st.Nodes = map[string][2]uint64{}
 	}
-	out := newOutFile(f, pr.path, off, &lg.o.Log)
+	out.off = off
 	if off > 0 {
 		out.resume(st.Schema)
+		if st.Open == 0 { // a journal from before rotation
+			st.Open = lg.o.Log.Now().UnixNano()
+		}
+	} else {
+		st.Open = 0
 	}
 
 	cons, err := pr.consumer(ctx, st.Seq)
@@ -153,8 +198,33 @@ func (pr *pathRun) tenure(ctx context.Context) (err error) {
 	}
 	lg.takeovers.Add(1)
 	defer func() {
-		if ctx.Err() != nil && !errors.Is(err, errCrashed) {
+		if ctx.Err() == nil || errors.Is(err, errCrashed) {
+			return
+		}
+		if !lg.rot.on || err != nil {
 			out.finish(lg.o.Log.Now())
+			return
+		}
+		// The writer stops: the file rotates as a standalone node's
+		// files do at shutdown, and the policy is waited for.
+		if cerr := pr.cut(out, &st, name, lg.o.Log.Now(), true); cerr != nil {
+			if !errors.Is(cerr, errCrashed) {
+				lg.o.Warn(fmt.Sprintf("logship: %s: %s: rotation at stop: %v", lg.c.Name(), pr.path, cerr))
+			}
+			err = cerr
+			return
+		}
+		pr.pp.Wait()
+		if serr := pr.settle(&st); serr != nil {
+			err = serr
+			return
+		}
+		// Leave no empty live file behind (a writer of this host that
+		// opened it in the meantime sees it gone and opens it anew).
+		if fi, ferr := out.f.Stat(); ferr == nil && fi.Size() == 0 {
+			if same, _ := sameFile(out.f, name); same {
+				os.Remove(name)
+			}
 		}
 	}()
 
@@ -162,7 +232,24 @@ func (pr *pathRun) tenure(ctx context.Context) (err error) {
 	var msgs []jetstream.Msg
 	var metas []*jetstream.MsgMetadata
 	for ctx.Err() == nil {
-		mb, err := cons.Fetch(lg.o.Fetch, jetstream.FetchMaxWait(lg.o.FetchWait))
+		if err := pr.settle(&st); err != nil {
+			return err
+		}
+		wait := lg.o.FetchWait
+		if out.started {
+			due := lg.rot.due(pr.openOf(&st))
+			if !due.IsZero() {
+				now := lg.o.Log.Now()
+				if !now.Before(due) {
+					if err := pr.cut(out, &st, name, due, false); err != nil {
+						return err
+					}
+				} else if d := due.Sub(now); d < wait {
+					wait = max(d, 20*time.Millisecond)
+				}
+			}
+		}
+		mb, err := cons.Fetch(lg.o.Fetch, jetstream.FetchMaxWait(wait))
 		if err != nil {
 			return fmt.Errorf("fetch: %w", err)
 		}
@@ -191,6 +278,14 @@ func (pr *pathRun) tenure(ctx context.Context) (err error) {
 			lastDelivery = md.Sequence.Consumer
 			metas = append(metas, md)
 		}
+		// A boundary passed during the fetch: rotate before writing.
+		if out.started {
+			if due := lg.rot.due(pr.openOf(&st)); !due.IsZero() && !lg.o.Log.Now().Before(due) {
+				if err := pr.cut(out, &st, name, due, false); err != nil {
+					return err
+				}
+			}
+		}
 		if err := pr.group(out, &st, msgs, metas); err != nil {
 			return err
 		}
@@ -205,6 +300,7 @@ func (pr *pathRun) group(out *outFile, st *journalState, msgs []jetstream.Msg, m
 	var batches, records, repeats, corrupt uint64
 	now := lg.o.Log.Now()
 	advanced := false
+	wasStarted := out.started
 	for i, m := range msgs {
 		seq := metas[i].Sequence.Stream
 		if seq <= st.Seq {
@@ -243,8 +339,11 @@ func (pr *pathRun) group(out *outFile, st *journalState, msgs []jetstream.Msg, m
 			return err
 		}
 	}
-	if crashHook != nil && crashHook("written") {
+	if hook("written") {
 		return errCrashed
+	}
+	if !wasStarted && out.started {
+		st.Open = lg.rot.openTime(now).UnixNano()
 	}
 	if advanced {
 		st.Offset = out.off
@@ -253,7 +352,7 @@ func (pr *pathRun) group(out *outFile, st *journalState, msgs []jetstream.Msg, m
 			return err
 		}
 	}
-	if crashHook != nil && crashHook("journaled") {
+	if hook("journaled") {
 		return errCrashed
 	}
 	for _, m := range msgs {
@@ -316,7 +415,21 @@ func openLocked(ctx context.Context, name string) (*os.File, error) {
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
-			return f, nil
+			// The holder may have rotated the file away meanwhile: the
+			// lock counts only while the name is still this file.
+			same, serr := sameFile(f, name)
+			if serr != nil {
+				f.Close()
+				return nil, fmt.Errorf("lock %s: %w", name, serr)
+			}
+			if same {
+				return f, nil
+			}
+			f.Close()
+			if f, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o644); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
@@ -442,6 +555,17 @@ func (o *outFile) commit(p []byte) error {
 	}
 	o.off += int64(len(p))
 	return nil
+}
+
+// openOf returns the start of the live file's interval, in the clock's
+// location.
+func (pr *pathRun) openOf(st *journalState) time.Time {
+	return unixTime(st.Open, pr.lg.o.Log.Now().Location())
+}
+
+// reset makes o a new file without header (after a rotation).
+func (o *outFile) reset() {
+	o.off, o.started, o.fileSchema, o.fileRT = 0, false, nil, nil
 }
 
 // finish writes the footer (#close) of a file with a header. It is not
