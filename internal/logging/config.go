@@ -8,6 +8,7 @@ import (
 	"github.com/heron-nsm/heron/internal/logging/ascii"
 	"github.com/heron-nsm/heron/internal/logging/json"
 	"github.com/heron-nsm/heron/internal/logging/rotate"
+	"github.com/heron-nsm/heron/internal/logging/schema"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
@@ -68,6 +69,36 @@ type Config struct {
 	// default file writer; it is how other back ends plug in.
 	NewWriter func(WriterInfo) (Writer, error)
 
+	// MaxFieldStringBytes is Log::default_max_field_string_bytes (4096):
+	// a string value longer than this is cut when its record is written.
+	// 0 is no limit. The four limits apply before a record reaches any
+	// Writer, so every back end writes the same values.
+	MaxFieldStringBytes int
+	// MaxTotalStringBytes is Log::default_max_total_string_bytes
+	// (256000): the most string bytes one record may carry, counted in
+	// column order; later strings are cut or written empty. 0 is no limit.
+	MaxTotalStringBytes int
+	// MaxFieldContainerElements is
+	// Log::default_max_field_container_elements (100): a set or vector
+	// keeps its first this many elements. 0 is no limit.
+	MaxFieldContainerElements int
+	// MaxTotalContainerElements is
+	// Log::default_max_total_container_elements (500): the most set and
+	// vector elements of one record. 0 is no limit.
+	MaxTotalContainerElements int
+	// MaxLogRecordSize is Log::max_log_record_size (64 MiB): a record
+	// that measures more (see schema.Limits.RecordSize) is not written
+	// and raises the weird log_record_too_large. 0 is no limit.
+	MaxLogRecordSize int
+	// Weird, if set, receives a net weird (no connection) for each value
+	// the limits cut: name log_string_field_truncated or
+	// log_container_field_truncated (and log_record_too_large for a
+	// record dropped), addl the stream's Zeek ID
+	// ("SMTP::LOG", see WithID). It is called from Stream.Write, on the
+	// writing goroutine, before Write returns; it may write to other
+	// streams.
+	Weird func(name, addl string)
+
 	// RotationInterval is Log::default_rotation_interval: when positive,
 	// every log file is rotated (Manager.Rotate) on the interval's
 	// boundaries, aligned as rotate.Next aligns them, and at Close. 0
@@ -107,6 +138,12 @@ func DefaultConfig() Config {
 		QueueLen:          4096,
 		FlushInterval:     time.Second,
 		Now:               time.Now,
+
+		MaxFieldStringBytes:       4096,
+		MaxTotalStringBytes:       256000,
+		MaxFieldContainerElements: 100,
+		MaxTotalContainerElements: 500,
+		MaxLogRecordSize:          64 << 20,
 	}
 }
 
@@ -120,6 +157,9 @@ func (c *Config) validate() error {
 	}
 	if c.Separator == "" && !c.UseJSON && c.NewWriter == nil {
 		return fmt.Errorf("logging: empty field separator (start from DefaultConfig)")
+	}
+	if c.MaxFieldStringBytes < 0 || c.MaxTotalStringBytes < 0 || c.MaxFieldContainerElements < 0 || c.MaxTotalContainerElements < 0 || c.MaxLogRecordSize < 0 {
+		return fmt.Errorf("logging: negative log field limit")
 	}
 	if c.LogSuffix == "" {
 		c.LogSuffix = "log"
@@ -137,6 +177,17 @@ func (c *Config) validate() error {
 		c.Now = time.Now
 	}
 	return nil
+}
+
+// Limits returns the log field limits c sets for every stream.
+func (c *Config) Limits() schema.Limits {
+	return schema.Limits{
+		FieldStringBytes:       c.MaxFieldStringBytes,
+		TotalStringBytes:       c.MaxTotalStringBytes,
+		FieldContainerElements: c.MaxFieldContainerElements,
+		TotalContainerElements: c.MaxTotalContainerElements,
+		RecordSize:             c.MaxLogRecordSize,
+	}
 }
 
 // ASCIIOptions returns the ASCII format options c describes.

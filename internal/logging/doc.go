@@ -30,6 +30,16 @@
 // fields, in enabling order. Disabled extension fields are not visited at
 // all.
 //
+// Field limits are Zeek's (Log::default_max_field_string_bytes,
+// default_max_total_string_bytes, default_max_field_container_elements,
+// default_max_total_container_elements and max_log_record_size; see
+// Config and WithLimits): Stream.Write measures the record against them
+// and reports each value they cut through Config.Weird, addl the stream's
+// Zeek ID (WithID), before it returns; a record over the size limit is
+// dropped there. The record itself is not changed: its values are cut as
+// writers visit it (schema.Record.Limited), so every Writer, the file
+// writers and the cluster's alike, receives the same cut values.
+//
 // Filter is the seam for Zeek's Log::Filter: today one filter per stream,
 // with include/exclude lists, field renaming and the scope separator.
 package logging

@@ -33,6 +33,25 @@ type StreamOption func(*streamOptions)
 type streamOptions struct {
 	filters []Filter
 	exts    []string
+	id      string
+	lim     *schema.Limits
+}
+
+// WithID names the stream with its Zeek Log::ID ("SMTP::LOG"), which the
+// weirds of its cut values carry. Without it the stream's path stands in.
+func WithID(id string) StreamOption {
+	return func(o *streamOptions) { o.id = id }
+}
+
+// WithLimits sets the stream's own log field limits instead of the
+// Config's (Zeek's Log::Stream fields max_field_string_bytes,
+// max_total_string_bytes, max_field_container_elements and
+// max_total_container_elements; RecordSize stands for
+// Log::max_log_record_size, which Zeek has only globally). All of l
+// applies and zero values are no limit: start from Config.Limits to
+// change one.
+func WithLimits(l schema.Limits) StreamOption {
+	return func(o *streamOptions) { o.lim = &l }
 }
 
 // WithFilter replaces the stream's default filter with f.
@@ -59,7 +78,9 @@ type output struct {
 type Stream[T any] struct {
 	m      *Manager
 	path   string
+	id     string
 	schema *schema.Schema
+	lim    *schema.Limits // nil when no limit is set
 
 	cfgMu   sync.Mutex
 	frozen  bool
@@ -94,7 +115,20 @@ func NewStream[T any](m *Manager, path string, opts ...StreamOption) (*Stream[T]
 	if len(o.filters) == 0 {
 		o.filters = []Filter{{Name: "default"}}
 	}
-	s := &Stream[T]{m: m, path: path, schema: sc, filters: o.filters}
+	s := &Stream[T]{m: m, path: path, id: o.id, schema: sc, filters: o.filters}
+	if s.id == "" {
+		s.id = path
+	}
+	lim := m.cfg.Limits()
+	if o.lim != nil {
+		lim = *o.lim
+	}
+	if lim.FieldStringBytes < 0 || lim.TotalStringBytes < 0 || lim.FieldContainerElements < 0 || lim.TotalContainerElements < 0 || lim.RecordSize < 0 {
+		return nil, fmt.Errorf("logging: stream %s: negative log field limit", path)
+	}
+	if lim.Active() {
+		s.lim = &lim
+	}
 	paths := make([]string, len(s.filters))
 	for i, f := range s.filters {
 		paths[i] = s.outPath(f)
@@ -114,6 +148,17 @@ func NewStream[T any](m *Manager, path string, opts ...StreamOption) (*Stream[T]
 
 // Path returns the stream's path.
 func (s *Stream[T]) Path() string { return s.path }
+
+// ID returns the stream's Zeek Log::ID (WithID), or its path.
+func (s *Stream[T]) ID() string { return s.id }
+
+// Limits returns the log field limits the stream applies (zero: none).
+func (s *Stream[T]) Limits() schema.Limits {
+	if s.lim == nil {
+		return schema.Limits{}
+	}
+	return *s.lim
+}
 
 // Schema returns the compiled record type.
 func (s *Stream[T]) Schema() *schema.Schema { return s.schema }
@@ -206,12 +251,17 @@ func (s *Stream[T]) start() {
 // stream's queue is full (logs are lossless). The copy is shallow: the
 // stream takes over what the record refers to (slice backing arrays, byte
 // slices), which the caller must not modify afterwards. The first Write
-// freezes the stream's columns. Write returns ErrClosed after
+// freezes the stream's columns. Values over the stream's limits are cut
+// when the record is written (nothing in *rec changes) and reported
+// through Config.Weird before Write returns. Write returns ErrClosed after
 // Manager.Close; I/O errors surface in Manager.Err and Close.
 func (s *Stream[T]) Write(rec *T) error {
 	s.once.Do(s.start)
 	if s.startErr != nil {
 		return s.startErr
+	}
+	if s.lim != nil && !s.checkLimits(schema.RecordOf(rec)) {
+		return nil // over Log::max_log_record_size: dropped, as in Zeek
 	}
 	s.mu.RLock()
 	if s.closed {
@@ -221,6 +271,33 @@ func (s *Stream[T]) Write(rec *T) error {
 	s.ch <- *rec
 	s.mu.RUnlock()
 	return nil
+}
+
+// checkLimits reports, once per filter as Zeek does, the values of r that
+// the stream's limits cut, and whether r may be written: false when it
+// is too large for every filter.
+func (s *Stream[T]) checkLimits(r schema.Record) bool {
+	weird := s.m.cfg.Weird
+	report := func(t schema.Truncation) {
+		if weird == nil {
+			return
+		}
+		switch t {
+		case schema.ContainerTruncated:
+			weird("log_container_field_truncated", s.id)
+		case schema.RecordTooLarge:
+			weird("log_record_too_large", s.id)
+		default:
+			weird("log_string_field_truncated", s.id)
+		}
+	}
+	keep := false
+	for _, o := range s.outs {
+		if _, drop := o.view.CheckLimits(r, s.lim, report); !drop {
+			keep = true
+		}
+	}
+	return keep
 }
 
 func (s *Stream[T]) stop() {
@@ -248,7 +325,7 @@ func (s *Stream[T]) run() {
 	ticker := time.NewTicker(s.m.cfg.FlushInterval)
 	defer ticker.Stop()
 	slot := new(T)
-	rec := schema.RecordOf(slot)
+	rec := schema.RecordOf(slot).Limited(s.lim)
 	dirty := false
 	var zero T
 	for {

@@ -232,6 +232,11 @@ func (c *Config) Options(r *options.Registry) {
 	reg("Log::default_scope_sep", options.StringValue(&l.ScopeSep), "Separator of nested field names.")
 	iv("Log::default_rotation_interval", &l.RotationInterval, "Rotate every log file at this interval, aligned to log_rotate_base_time (0: never).")
 	reg("log_rotate_base_time", options.StringValue(&l.RotationBaseTime), "Time of day (HH:MM) log rotations are aligned to.")
+	reg("Log::default_max_field_string_bytes", intCount(&l.MaxFieldStringBytes), "Bytes of one string value kept when a record is logged (0: no limit).")
+	reg("Log::default_max_total_string_bytes", intCount(&l.MaxTotalStringBytes), "String bytes of one record kept when it is logged (0: no limit).")
+	reg("Log::default_max_field_container_elements", intCount(&l.MaxFieldContainerElements), "Elements of one set or vector kept when a record is logged (0: no limit).")
+	reg("Log::default_max_total_container_elements", intCount(&l.MaxTotalContainerElements), "Set and vector elements of one record kept when it is logged (0: no limit).")
+	reg("Log::max_log_record_size", intCount(&l.MaxLogRecordSize), "Size above which a log record is dropped with the weird log_record_too_large (0: no limit).")
 }
 
 // intCount exposes an int setting as a Zeek count option.

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heron-nsm/heron/internal/analyzer"
@@ -85,6 +86,8 @@ type pipeline struct {
 	stats    threadStats
 	// knownScratch is the known framework's view of a connection (known.go).
 	knownScratch known.Conn
+	// clock mirrors now for other goroutines (logWeirds).
+	clock atomic.Int64
 }
 
 // SplitSource splits a trace by flow for n analysis threads (see
@@ -245,6 +248,7 @@ type shared struct {
 	sigs        *sigfw.Framework
 	known       *known.Framework // known-* scripts (known.go)
 	sigSet      *signatures.Set
+	logWeirds   *logWeirds // weirds of cut log values (logweird.go)
 	table       *packet.Table
 	site        *site.Site
 	ignore      site.NetSet
@@ -258,23 +262,27 @@ func newShared(cfg Config) (sh *shared, err error) {
 	lcfg := cfg.Log
 	lcfg.Extensions = append(append([]string(nil), lcfg.Extensions...), cfg.Loaded.ConnExts...)
 	lcfg.Extensions = append(lcfg.Extensions, cfg.Loaded.NoticeExts...)
+	lw := &logWeirds{}
+	if lcfg.Weird == nil {
+		lcfg.Weird = lw.raise
+	}
 	lm, err := logging.NewManager(lcfg)
 	if err != nil {
 		return nil, err
 	}
-	sh = &shared{cfg: &cfg, lm: lm}
+	sh = &shared{cfg: &cfg, lm: lm, logWeirds: lw}
 	defer func() {
 		if err != nil {
 			lm.Close()
 		}
 	}()
 	if cfg.Loaded.ConnLog {
-		if sh.connLog, err = logging.NewStream[conn.Info](lm, "conn"); err != nil {
+		if sh.connLog, err = logging.NewStream[conn.Info](lm, "conn", logging.WithID("Conn::LOG")); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.Loaded.WeirdLog {
-		if sh.weirdLog, err = logging.NewStream[weird.Info](lm, "weird"); err != nil {
+		if sh.weirdLog, err = logging.NewStream[weird.Info](lm, "weird", logging.WithID("Weird::LOG")); err != nil {
 			return nil, err
 		}
 	}
@@ -299,7 +307,7 @@ func newShared(cfg Config) (sh *shared, err error) {
 		return nil, err
 	}
 	if cfg.Loaded.TunnelLog {
-		if sh.tunnelLog, err = logging.NewStream[tunnelfw.Info](lm, "tunnel"); err != nil {
+		if sh.tunnelLog, err = logging.NewStream[tunnelfw.Info](lm, "tunnel", logging.WithID("Tunnel::LOG")); err != nil {
 			return nil, err
 		}
 	}
@@ -307,7 +315,7 @@ func newShared(cfg Config) (sh *shared, err error) {
 		return nil, err
 	}
 	if cfg.Loaded.SignaturesLog {
-		sl, err := logging.NewStream[sigfw.Info](lm, sigfw.LogPath)
+		sl, err := logging.NewStream[sigfw.Info](lm, sigfw.LogPath, logging.WithID("Signatures::LOG"))
 		if err != nil {
 			return nil, err
 		}
@@ -318,12 +326,12 @@ func newShared(cfg Config) (sh *shared, err error) {
 		sh.sigs = sigfw.New(cfg.Signatures, func(r *sigfw.Info) { _ = sl.Write(r) }, noticer)
 	}
 	if cfg.Analysis.AnalyzerLog && cfg.Loaded.AnalyzerLog {
-		if sh.analyzerLog, err = logging.NewStream[analyzer.Record](lm, "analyzer"); err != nil {
+		if sh.analyzerLog, err = logging.NewStream[analyzer.Record](lm, "analyzer", logging.WithID("Analyzer::Logging::LOG")); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.Analysis.DebugLog || cfg.Loaded.AnalyzerDebugLog {
-		if sh.debugLog, err = logging.NewStream[analyzer.DebugRecord](lm, "analyzer_debug"); err != nil {
+		if sh.debugLog, err = logging.NewStream[analyzer.DebugRecord](lm, "analyzer_debug", logging.WithID("Analyzer::DebugLogging::LOG")); err != nil {
 			return nil, err
 		}
 	}
@@ -341,6 +349,16 @@ func newShared(cfg Config) (sh *shared, err error) {
 	if err := sh.openKnown(); err != nil {
 		return nil, err
 	}
+	var writeWeird, weirdNotice func(*weird.Info)
+	if wl := sh.weirdLog; wl != nil {
+		writeWeird = func(w *weird.Info) { _ = wl.Write(w) }
+	}
+	if sh.notices != nil {
+		weirdNotice = sh.notices.Weird
+	}
+	lw.mu.Lock()
+	lw.rep = weird.New(cfg.Weird, writeWeird, weirdNotice)
+	lw.mu.Unlock()
 	return sh, nil
 }
 
@@ -364,6 +382,8 @@ func newPipeline(sh *shared, thread int) (*pipeline, error) {
 		weirdNotice = p.notices.Weird
 	}
 	p.weirds = weird.New(cfg.Weird, writeWeird, weirdNotice)
+	p.clock.Store(int64(p.now))
+	sh.logWeirds.clocks = append(sh.logWeirds.clocks, &p.clock)
 
 	p.dec = packet.NewDecoder(sh.table, p)
 	p.dec.MaxDepth = int(cfg.MaxPacketAnalyzerDepth)
@@ -466,6 +486,7 @@ func (p *pipeline) packet(f *pktsrc.Frame) {
 func (p *pipeline) advance(t zeek.Time) {
 	if t > p.now {
 		p.now = t
+		p.clock.Store(int64(t))
 	}
 	if p.files != nil {
 		p.files.Advance(p.now)
@@ -722,7 +743,7 @@ func (sh *shared) openFilesLog() error {
 	if !loaded("base/frameworks/files") {
 		return nil
 	}
-	fl, err := logging.NewStream[files.Info](sh.lm, files.LogPath)
+	fl, err := logging.NewStream[files.Info](sh.lm, files.LogPath, logging.WithID("Files::LOG"))
 	if err != nil {
 		return err
 	}

@@ -235,12 +235,12 @@ var (
 // are loaded.
 func (sh *shared) openStatsLogs() (err error) {
 	if sh.cfg.Loaded.Scripts["policy/misc/stats"] {
-		if sh.statsLog, err = logging.NewStream[StatsInfo](sh.lm, "stats"); err != nil {
+		if sh.statsLog, err = logging.NewStream[StatsInfo](sh.lm, "stats", logging.WithID("Stats::LOG")); err != nil {
 			return err
 		}
 	}
 	if sh.cfg.Loaded.Scripts["policy/misc/capture-loss"] {
-		if sh.lossLog, err = logging.NewStream[CaptureLossInfo](sh.lm, "capture_loss"); err != nil {
+		if sh.lossLog, err = logging.NewStream[CaptureLossInfo](sh.lm, "capture_loss", logging.WithID("CaptureLoss::LOG")); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
@@ -137,4 +138,4 @@ func (k *Known) sweep(now zeek.Time) {
 }
 
 // Log is x509.log, written while base/files/x509 is loaded.
-var Log = analyzer.DeclareLog[Info]("x509", "base/files/x509")
+var Log = analyzer.DeclareLog[Info]("x509", "base/files/x509", logging.WithID("X509::LOG"))

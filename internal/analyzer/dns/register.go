@@ -4,12 +4,13 @@ import (
 	"net/netip"
 
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
 // Log is the dns.log stream, written while base/protocols/dns is loaded.
-var Log = analyzer.DeclareLog[Info]("dns", "base/protocols/dns")
+var Log = analyzer.DeclareLog[Info]("dns", "base/protocols/dns", logging.WithID("DNS::LOG"))
 
 // Zeek's options for DNS analysis, settable as command-line redefs.
 var (

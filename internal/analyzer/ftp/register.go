@@ -2,11 +2,12 @@ package ftp
 
 import (
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
 )
 
 // Log is the ftp.log stream, written while base/protocols/ftp is loaded.
-var Log = analyzer.DeclareLog[Info]("ftp", "base/protocols/ftp")
+var Log = analyzer.DeclareLog[Info]("ftp", "base/protocols/ftp", logging.WithID("FTP::LOG"))
 
 // settings are Zeek's options for FTP (FTP:: in base/protocols/ftp and
 // the FTP::max_command_length constant), as command-line redefs set them.

@@ -5,12 +5,13 @@ import (
 	"sync"
 
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
 )
 
 // Log is the http.log stream, written while base/protocols/http is
 // loaded.
-var Log = analyzer.DeclareLog[Info]("http", "base/protocols/http")
+var Log = analyzer.DeclareLog[Info]("http", "base/protocols/http", logging.WithID("HTTP::LOG"))
 
 // Zeek's options for HTTP, settable as command-line redefs.
 var (

@@ -1,10 +1,13 @@
 package mysql
 
-import "github.com/heron-nsm/heron/internal/analyzer"
+import (
+	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/logging"
+)
 
 // Log is the mysql.log stream, written while base/protocols/mysql is
 // loaded.
-var Log = analyzer.DeclareLog[Info]("mysql", "base/protocols/mysql")
+var Log = analyzer.DeclareLog[Info]("mysql", "base/protocols/mysql", logging.WithID("mysql::LOG"))
 
 func init() {
 	// Zeek detects MySQL by its ports only (MySQL::ports); there are no

@@ -2,12 +2,13 @@ package rdp
 
 import (
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
 // Log is the rdp.log stream, written while base/protocols/rdp is loaded.
-var Log = analyzer.DeclareLog[Info]("rdp", "base/protocols/rdp")
+var Log = analyzer.DeclareLog[Info]("rdp", "base/protocols/rdp", logging.WithID("RDP::LOG"))
 
 // rdpCheckInterval is RDP::rdp_check_interval: how long after its start
 // a connection's record is logged at the latest.

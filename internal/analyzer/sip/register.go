@@ -2,11 +2,12 @@ package sip
 
 import (
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
 )
 
 // Log is the sip.log stream, written while base/protocols/sip is loaded.
-var Log = analyzer.DeclareLog[Info]("sip", "base/protocols/sip")
+var Log = analyzer.DeclareLog[Info]("sip", "base/protocols/sip", logging.WithID("SIP::LOG"))
 
 // Zeek's options for SIP, settable as command-line redefs.
 var (

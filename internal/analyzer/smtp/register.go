@@ -5,6 +5,7 @@ import (
 
 	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/analyzer/mime"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
 )
 
@@ -20,7 +21,7 @@ const (
 
 // Log is the smtp.log stream, written while base/protocols/smtp is
 // loaded.
-var Log = analyzer.DeclareLog[Info]("smtp", scriptSMTP)
+var Log = analyzer.DeclareLog[Info]("smtp", scriptSMTP, logging.WithID("SMTP::LOG"))
 
 // Zeek's options for SMTP, settable as command-line redefs.
 var (

@@ -27,6 +27,7 @@ var zeekTests = []struct {
 	C      bool // -C: checksums ignored
 	loads  []string
 	opts   []string
+	cfg    []string // options of node.Config (Log::...), as the test's redefs
 	files  []string
 	ignore []string
 }{
@@ -56,13 +57,11 @@ var zeekTests = []struct {
 	{name: "bdat-pipeline-8bitmime", C: true, trace: "smtp/smtp-bdat-pipeline-8bitmime.pcap",
 		loads: []string{"base/protocols/conn", "frameworks/files/hash-all-files"}, files: []string{"smtp.log", "conn.log.cut", "files.log.cut"}},
 	{name: "mime-header-size-limit", trace: "smtp/mime-header-size-limit.pcap.gz", loads: []string{"base/protocols/conn"},
+		cfg:   []string{"Log::default_max_field_string_bytes=0", "Log::default_max_total_string_bytes=0"},
 		files: []string{"weird.log", "conn.log"}},
 	{name: "address-limits", trace: "smtp/smtp-many-addresses.pcap.gz", loads: []string{"base/frameworks/notice/weird"},
 		opts:  []string{"SMTP::max_rcptto_addresses=500", "SMTP::max_to_addresses=500", "SMTP::max_cc_addresses=500", "SMTP::max_path_length=500"},
-		files: []string{"weird.log"},
-		// Zeek's logging framework truncates containers of more than
-		// Log::default_max_container_elements; Heron's does not (yet).
-		ignore: []string{"log_container_field_truncated"}},
+		files: []string{"weird.log"}},
 	// With SMTP::enable_rfc822_msg_file_analysis the tests hash only the
 	// message file; here every file is hashed, so sha1 is not compared.
 	{name: "rfc822-msg-file-analysis", C: true, trace: "smtp-attachment-msg.pcap", loads: []string{"frameworks/files/hash-all-files"},
@@ -188,6 +187,13 @@ func TestZeekBaselines(t *testing.T) {
 				t.Fatal(err)
 			}
 			cfg := node.DefaultConfig()
+			reg := options.NewRegistry()
+			cfg.Options(reg)
+			for _, o := range zt.cfg {
+				if err := reg.Apply(o); err != nil {
+					t.Fatal(err)
+				}
+			}
 			cfg.Loaded = node.FeaturesOf(loaded)
 			cfg.Trace = trace
 			cfg.IgnoreChecksums = zt.C

@@ -2,12 +2,13 @@ package socks
 
 import (
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
 )
 
 // Log is the socks.log stream, written while base/protocols/socks is
 // loaded.
-var Log = analyzer.DeclareLog[Info]("socks", "base/protocols/socks")
+var Log = analyzer.DeclareLog[Info]("socks", "base/protocols/socks", logging.WithID("SOCKS::LOG"))
 
 // capturePassword is SOCKS::default_capture_password.
 var capturePassword = false

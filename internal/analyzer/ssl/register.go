@@ -2,6 +2,7 @@ package ssl
 
 import (
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/x509"
 )
 
@@ -16,7 +17,7 @@ const (
 )
 
 // sslLog is ssl.log.
-var sslLog = analyzer.DeclareLog[Info]("ssl", "base/protocols/ssl")
+var sslLog = analyzer.DeclareLog[Info]("ssl", "base/protocols/ssl", logging.WithID("SSL::LOG"))
 
 // Detection signatures: Heron's own equivalent of Zeek's
 // base/protocols/ssl/dpd.sig. A TLS server's first flight (a ServerHello,

@@ -3,6 +3,7 @@ package websocket
 import (
 	"github.com/heron-nsm/heron/internal/analyzer"
 	"github.com/heron-nsm/heron/internal/analyzer/http"
+	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/options"
 )
 
@@ -11,7 +12,7 @@ const script = "base/protocols/websocket"
 
 // Log is the websocket.log stream, written while base/protocols/websocket
 // is loaded.
-var Log = analyzer.DeclareLog[Info]("websocket", script)
+var Log = analyzer.DeclareLog[Info]("websocket", script, logging.WithID("WebSocket::LOG"))
 
 // Zeek's options for WebSocket, settable as command-line redefs.
 var (

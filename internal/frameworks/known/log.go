@@ -68,17 +68,17 @@ func NewLogs(m *logging.Manager, cfg *Config) (Logs, error) {
 	var l Logs
 	var err error
 	if cfg.Hosts {
-		if l.Hosts, err = logging.NewStream[HostsInfo](m, HostsLogPath); err != nil {
+		if l.Hosts, err = logging.NewStream[HostsInfo](m, HostsLogPath, logging.WithID("Known::HOSTS_LOG")); err != nil {
 			return l, err
 		}
 	}
 	if cfg.Services {
-		if l.Services, err = logging.NewStream[ServicesInfo](m, ServicesLogPath); err != nil {
+		if l.Services, err = logging.NewStream[ServicesInfo](m, ServicesLogPath, logging.WithID("Known::SERVICES_LOG")); err != nil {
 			return l, err
 		}
 	}
 	if cfg.Certs {
-		if l.Certs, err = logging.NewStream[CertsInfo](m, CertsLogPath); err != nil {
+		if l.Certs, err = logging.NewStream[CertsInfo](m, CertsLogPath, logging.WithID("Known::CERTS_LOG")); err != nil {
 			return l, err
 		}
 	}

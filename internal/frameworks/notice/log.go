@@ -21,10 +21,10 @@ const (
 // NewStreams registers notice.log and notice_alarm.log with m. The opts
 // apply to both.
 func NewStreams(m *logging.Manager, opts ...logging.StreamOption) (log, alarm *logging.Stream[Info], err error) {
-	if log, err = logging.NewStream[Info](m, LogPath, opts...); err != nil {
+	if log, err = logging.NewStream[Info](m, LogPath, append([]logging.StreamOption{logging.WithID("Notice::LOG")}, opts...)...); err != nil {
 		return nil, nil, err
 	}
-	if alarm, err = logging.NewStream[Info](m, AlarmLogPath, opts...); err != nil {
+	if alarm, err = logging.NewStream[Info](m, AlarmLogPath, append([]logging.StreamOption{logging.WithID("Notice::ALARM_LOG")}, opts...)...); err != nil {
 		return nil, nil, err
 	}
 	return log, alarm, nil

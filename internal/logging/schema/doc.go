@@ -43,4 +43,7 @@
 // Compile reflects over a type once; View picks the columns one output
 // writes (extensions, Zeek filter include/exclude, renaming); View.Visit hands
 // each value of a record to a Visitor using precomputed field offsets.
+// Limits are Zeek's log field limits: View.CheckLimits tells what they cut
+// in a record, and a Record made with Limited is visited with those cuts
+// applied, without copying or changing the record.
 package schema

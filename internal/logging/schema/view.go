@@ -32,8 +32,9 @@ type ViewOptions struct {
 // View is the ordered list of columns one writer sees for a record type. A
 // View is immutable and safe for concurrent use.
 type View struct {
-	schema *Schema
-	cols   []Column
+	schema   *Schema
+	cols     []Column
+	cuttable []int // indices of the string and container columns (limits.go)
 }
 
 // View returns the columns of s selected and named by o. It fails when no
@@ -85,6 +86,11 @@ func (s *Schema) View(o ViewOptions) (*View, error) {
 		return nil, fmt.Errorf("schema: %v: no columns selected", s.typ)
 	}
 	v.cols = kept
+	for i := range v.cols {
+		if v.cols[i].Type.Kind == KindString || v.cols[i].acc.elemSize != 0 {
+			v.cuttable = append(v.cuttable, i)
+		}
+	}
 	return v, nil
 }
 
@@ -124,8 +130,9 @@ func (v *View) Columns() []Column { return v.cols }
 
 // Record is a reference to one record of a compiled type, for Visit.
 type Record struct {
-	p unsafe.Pointer
-	t reflect.Type
+	p   unsafe.Pointer
+	t   reflect.Type
+	lim *Limits // see Limited; nil: values pass whole
 }
 
 // RecordOf returns a Record referring to *p. The record must stay unchanged
@@ -170,11 +177,19 @@ type Visitor interface {
 	End(c *Column)
 }
 
-// Visit calls vis for each column of the record r. It panics if r is not of
-// the view's record type, which is a programming error.
+// Visit calls vis for each column of the record r. A record made with
+// Limited passes its strings and containers cut to its limits. Visit panics
+// if r is not of the view's record type, which is a programming error.
 func (v *View) Visit(r Record, vis Visitor) {
 	if r.t != v.schema.typ {
 		panic(fmt.Sprintf("schema: record of type %v visited with a view of %v", r.t, v.schema.typ))
+	}
+	if r.lim != nil {
+		lm := limiter{l: r.lim}
+		for i := range v.cols {
+			lm.visitColumn(&v.cols[i], r.p, vis)
+		}
+		return
 	}
 	for i := range v.cols {
 		visitColumn(&v.cols[i], r.p, vis)
