@@ -14,8 +14,8 @@ import (
 
 // framework lists the directories under internal/analyzer that are part
 // of the framework or shared by analyzers (mime: MIME entities for HTTP and
-// SMTP), not analyzers.
-var framework = map[string]bool{"all": true, "support": true, "analyzertest": true, "mime": true}
+// SMTP; binpac: binpac's exception wording), not analyzers.
+var framework = map[string]bool{"all": true, "support": true, "analyzertest": true, "mime": true, "binpac": true}
 
 // TestEveryAnalyzerIsLinked: every analyzer directory is imported by
 // all.go, and each registers an analyzer.

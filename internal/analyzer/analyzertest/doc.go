@@ -55,4 +55,11 @@
 // Results that legitimately depend on the cutting (a few of Zeek's own,
 // such as ContentLine's SetDeliverySize) cannot be checked this way; test
 // those with fixed chunks through PlayCuts.
+//
+// Shared fakes and fuzz helpers: TLSHost (with Recorder and TLSResult) is
+// a recording support.TLSHost for analyzers built on support.StartTLS;
+// Joined and PlayAlternating turn a script into a fuzz seed and a fuzz
+// input back into a conversation; CheckMismatch checks a binpac
+// string-mismatch message. Comparisons with Zeek's own logs, which run
+// the whole node, are in the subpackage zeekcase.
 package analyzertest

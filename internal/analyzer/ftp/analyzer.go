@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/analyzer/support"
 )
 
 // Analyzer is the FTP analyzer of one control connection (Zeek's
@@ -19,10 +20,9 @@ type Analyzer struct {
 	authRequested []byte // the argument of the last AUTH
 	confirmed     bool
 
-	// tls is the SSL session after AUTH TLS; tlsActive: the control
-	// connection is TLS from here on.
-	tls       stream
-	tlsActive bool
+	// tls is the SSL session after AUTH TLS; once it is Active the
+	// control connection is TLS.
+	tls support.Handoff
 	// adat is the SSL session fed with the ADAT exchange of AUTH GSSAPI.
 	adat *adatChild
 	// watch sees the TLS records for GridFTP's label.
@@ -36,7 +36,7 @@ var (
 	_ nvtSink           = (*Analyzer)(nil)
 )
 
-func newAnalyzer(h *analyzer.Handle) analyzer.Analyzer { return newFTP(&handleHost{h: h}) }
+func newAnalyzer(h *analyzer.Handle) analyzer.Analyzer { return newFTP(newHandleHost(h)) }
 
 func newFTP(h host) *Analyzer {
 	a := &Analyzer{h: h}
@@ -51,7 +51,7 @@ func (a *Analyzer) DeliverStream(data []byte, orig bool) {
 	if a.done {
 		return
 	}
-	if a.tlsActive {
+	if a.tls.Active() {
 		a.toTLS(data, orig)
 		return
 	}
@@ -64,7 +64,7 @@ func (a *Analyzer) Undelivered(seq uint64, n int, orig bool) {
 	if a.done {
 		return
 	}
-	if a.tlsActive && a.tls != nil {
+	if a.tls.Active() {
 		a.tls.Undelivered(seq, n, orig)
 	}
 }
@@ -77,10 +77,8 @@ func (a *Analyzer) EndOfData(orig bool) {
 	if a.done {
 		return
 	}
-	if a.tlsActive {
-		if a.tls != nil {
-			a.tls.EndOfData(orig)
-		}
+	if a.tls.Active() {
+		a.tls.EndOfData(orig)
 		return
 	}
 	a.nvt[dir(orig)].end()
@@ -92,13 +90,10 @@ func (a *Analyzer) Done() {
 		return
 	}
 	a.done = true
-	if !a.tlsActive && a.nvt[1].hasPartialLine() && a.h.origClosed() {
+	if !a.tls.Active() && a.nvt[1].hasPartialLine() && a.h.origClosed() {
 		a.h.weird("partial_ftp_request", "", "FTP", false)
 	}
-	if a.tls != nil {
-		a.tls.Done()
-		a.tls = nil
-	}
+	a.tls.Done()
 	if a.adat != nil {
 		a.adat.remove()
 		a.adat = nil
@@ -112,7 +107,7 @@ func (a *Analyzer) nvtWeird(name, addl string, limit bool) { a.h.weird(name, add
 // nvtLine implements nvtSink: one line of a direction (FTP_Analyzer's
 // DeliverStream).
 func (a *Analyzer) nvtLine(line []byte, orig bool) {
-	if a.tlsActive {
+	if a.tls.Active() {
 		// Lines the splitter still had when TLS began go to SSL as
 		// they are, as Zeek forwards them.
 		a.toTLS(line, orig)
@@ -158,7 +153,7 @@ func (a *Analyzer) request(line []byte) {
 
 func (a *Analyzer) confirm() {
 	a.confirmed = true
-	a.h.confirm()
+	a.h.Confirm()
 }
 
 // reply handles a server line.
@@ -178,17 +173,17 @@ func (a *Analyzer) reply(line []byte) {
 	} else {
 		switch {
 		case code == 0:
-			a.h.violation("non-numeric reply code", line)
+			a.h.Violation("non-numeric reply code", line)
 			return
 		case code < 100:
-			a.h.violation("invalid reply code", line)
+			a.h.Violation("invalid reply code", line)
 			return
 		case len(line) > 3 && line[3] == '-':
 			a.pendingReply = code
 			msg = skipWS(line[4:])
 			cont = true
 		case len(line) > 3 && line[3] != ' ':
-			a.h.violation("invalid reply line", line)
+			a.h.Violation("invalid reply line", line)
 			return
 		default:
 			msg = skipWS(line[3:])
@@ -197,31 +192,32 @@ func (a *Analyzer) reply(line []byte) {
 	if code == 234 && string(a.authRequested) == "TLS" {
 		a.startTLS()
 	}
-	if code == 334 && string(a.authRequested) == "GSSAPI" && a.adat == nil && !a.tlsActive {
+	if code == 334 && string(a.authRequested) == "GSSAPI" && a.adat == nil && !a.tls.Active() {
 		if s := a.h.child("SSL"); s != nil {
 			a.adat = &adatChild{a: a, s: s, firstToken: true}
 		}
 	}
 	a.sc.reply(uint64(code), msg, cont)
-	if !a.tlsActive && a.adat != nil {
+	if !a.tls.Active() && a.adat != nil {
 		a.adat.line(line, false)
 	}
 }
 
 // startTLS hands the connection to SSL after "234" to AUTH TLS.
 func (a *Analyzer) startTLS() {
-	if a.tlsActive {
+	if a.tls.Active() {
 		return
 	}
+	var s support.Session
 	if a.adat == nil {
-		a.tls = a.h.child("SSL")
+		s = a.h.child("SSL")
 	}
-	a.tlsActive = true
+	a.tls.Begin(s)
 }
 
 // toTLS passes stream bytes to SSL after AUTH TLS.
 func (a *Analyzer) toTLS(data []byte, orig bool) {
-	if a.tls != nil {
+	if a.tls.Session() != nil {
 		a.tls.DeliverStream(data, orig)
 		a.tlsData(data, orig)
 	}

@@ -116,19 +116,19 @@ var (
 	_ files.Observer    = (*dataObserver)(nil)
 )
 
-func newDataAnalyzer(h *analyzer.Handle) analyzer.Analyzer { return newData(&handleHost{h: h}) }
+func newDataAnalyzer(h *analyzer.Handle) analyzer.Analyzer { return newData(newHandleHost(h)) }
 
 // newData makes the analyzer; a connection that the expected table
 // names gets the service ftp-data (scheduled_analyzer_applied).
 func newData(h host) *Data {
-	d := &Data{h: h, fm: h.files()}
-	id := h.connID()
-	if h.thread().lookup(id.RespH, id.RespP.Num, h.now()) != nil {
+	d := &Data{h: h, fm: h.Files()}
+	id := h.ConnID()
+	if h.thread().lookup(id.RespH, id.RespP.Num, h.Now()) != nil {
 		d.expected = true
 		h.addService("ftp-data")
 	}
 	if d.fm != nil {
-		d.fconn = files.Conn{UID: h.uid(), ID: id}
+		d.fconn = files.Conn{UID: h.UID(), ID: id}
 	}
 	return d
 }
@@ -195,7 +195,7 @@ func (d *Data) Done() {
 		}
 	}
 	if d.expected {
-		id := d.h.connID()
+		id := d.h.ConnID()
 		d.h.thread().remove(id.RespH, id.RespP.Num)
 	}
 }
@@ -204,9 +204,9 @@ func (d *Data) Done() {
 // file_transferred handler: the type of the first bytes, up to a ";",
 // becomes the session's mime_type ("<unknown>" when nothing matches).
 func (d *Data) identify() {
-	id := d.h.connID()
+	id := d.h.ConnID()
 	t := d.h.thread()
-	s := t.lookup(id.RespH, id.RespP.Num, d.h.now())
+	s := t.lookup(id.RespH, id.RespP.Num, d.h.Now())
 	if s == nil {
 		return
 	}
@@ -231,11 +231,11 @@ func (d *Data) transfer(orig bool) *files.Transfer {
 	if d.xfer[i] != nil || d.fm == nil {
 		return d.xfer[i]
 	}
-	id := d.h.connID()
-	if d.h.thread().lookup(id.RespH, id.RespP.Num, d.h.now()) == nil {
+	id := d.h.ConnID()
+	if d.h.thread().lookup(id.RespH, id.RespP.Num, d.h.Now()) == nil {
 		return nil
 	}
-	handle := "FTP_DATA|" + strconv.FormatInt(int64(d.h.startTime()), 10) + "|" + d.h.uid() + "|" + strconv.FormatBool(orig)
+	handle := "FTP_DATA|" + strconv.FormatInt(int64(d.h.StartTime()), 10) + "|" + d.h.UID() + "|" + strconv.FormatBool(orig)
 	d.xfer[i] = d.fm.Open(files.Spec{
 		Handle: handle, Source: "FTP_DATA", Conn: &d.fconn, IsOrig: orig,
 		Observer: &dataObserver{d: d, orig: orig},
@@ -254,8 +254,8 @@ type dataObserver struct {
 // control session (ftp$fuid), which becomes the file's f$ftp.
 func (o *dataObserver) FileOverConn(f *files.File) {
 	d := o.d
-	id := d.h.connID()
-	s := d.h.thread().lookup(id.RespH, id.RespP.Num, d.h.now())
+	id := d.h.ConnID()
+	s := d.h.thread().lookup(id.RespH, id.RespP.Num, d.h.Now())
 	if s == nil {
 		return
 	}

@@ -1,7 +1,6 @@
 package ftp
 
 import (
-	"bytes"
 	"net/netip"
 	"testing"
 
@@ -11,18 +10,7 @@ import (
 // fuzzScript turns fuzz input into a conversation: chunks separated by
 // 0xfe bytes, alternating originator and responder (0xff stays data:
 // it is Telnet's IAC).
-func fuzzScript(data []byte) []at.Chunk {
-	var script []at.Chunk
-	orig := false
-	for i, part := range bytes.Split(data, []byte{0xfe}) {
-		if i > 256 {
-			break
-		}
-		script = append(script, at.Chunk{Orig: orig, Data: part})
-		orig = !orig
-	}
-	return append(script, at.End(true), at.End(false))
-}
+var fuzzScript = at.FuzzCoding{Sep: []byte{0xfe}, MaxChunks: 257}.Script
 
 func encodeScript(script []at.Chunk) []byte {
 	var b []byte

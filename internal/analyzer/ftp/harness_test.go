@@ -65,13 +65,13 @@ func (h *testHost) dataHost(orig zeek.Addr, origPort uint16, resp zeek.Addr, res
 	return d
 }
 
-func (h *testHost) now() zeek.Time        { return h.t0 }
-func (h *testHost) uid() string           { return h.uidStr }
-func (h *testHost) connID() zeek.ConnID   { return h.id }
-func (h *testHost) startTime() zeek.Time  { return h.t0 }
-func (h *testHost) confirm()              { h.confirms++ }
+func (h *testHost) Now() zeek.Time        { return h.t0 }
+func (h *testHost) UID() string           { return h.uidStr }
+func (h *testHost) ConnID() zeek.ConnID   { return h.id }
+func (h *testHost) StartTime() zeek.Time  { return h.t0 }
+func (h *testHost) Confirm()              { h.confirms++ }
 func (h *testHost) thread() *threadState  { return h.state }
-func (h *testHost) files() *files.Manager { return h.fm }
+func (h *testHost) Files() *files.Manager { return h.fm }
 func (h *testHost) addService(n string)   { h.services = append(h.services, n) }
 func (h *testHost) origClosed() bool      { return h.closed }
 func (h *testHost) logOn() bool           { return true }
@@ -85,7 +85,7 @@ func (h *testHost) weird(name, addl, source string, limit bool) {
 	h.weirds = append(h.weirds, w)
 }
 
-func (h *testHost) violation(reason string, data []byte) {
+func (h *testHost) Violation(reason string, data []byte) {
 	h.violations = append(h.violations, reason+"|"+string(data))
 }
 

@@ -138,16 +138,16 @@ func (sc *script) session() *session {
 		return sc.s
 	}
 	s := &session{
-		ts:              sc.h.now(),
-		uid:             sc.h.uid(),
-		id:              sc.h.connID(),
+		ts:              sc.h.Now(),
+		uid:             sc.h.UID(),
+		id:              sc.h.ConnID(),
 		user:            "<unknown>",
 		cwd:             ".",
 		capturePassword: opts.capturePassword,
 	}
 	sc.s = s
 	s.commandSeq++
-	s.pending = append(s.pending, &cmdArg{ts: sc.h.now(), cmd: "<init>", seq: s.commandSeq})
+	s.pending = append(s.pending, &cmdArg{ts: sc.h.Now(), cmd: "<init>", seq: s.commandSeq})
 	return s
 }
 
@@ -272,7 +272,7 @@ func (sc *script) request(command string, arg []byte) {
 	argStr := string(arg)
 	if uint64(len(s.pending)) < opts.maxPendingCommands {
 		s.commandSeq++
-		s.pending = append(s.pending, &cmdArg{ts: sc.h.now(), cmd: command, arg: argStr, seq: s.commandSeq})
+		s.pending = append(s.pending, &cmdArg{ts: sc.h.Now(), cmd: command, arg: argStr, seq: s.commandSeq})
 	} else {
 		sc.h.weird("FTP_too_many_pending_commands", strconv.Itoa(len(s.pending)), "FTP", false)
 	}
@@ -368,7 +368,7 @@ func (sc *script) reply(code uint64, msgBytes []byte, cont bool) {
 func (sc *script) addDataChannel(ch DataChannel) {
 	s := sc.s
 	t := sc.h.thread()
-	now := sc.h.now()
+	now := sc.h.Now()
 	if !t.expect(ch.RespH, ch.RespP.Num, s, now) {
 		sc.h.weird("FTP_too_many_expected_data_channels", strconv.Itoa(t.size()), "FTP", false)
 		return

@@ -77,13 +77,13 @@ var (
 	_ analyzer.Flipper  = (*Analyzer)(nil)
 )
 
-func newAnalyzer(h *analyzer.Handle) analyzer.Analyzer { return newHTTP(&handleHost{h: h}) }
+func newAnalyzer(h *analyzer.Handle) analyzer.Analyzer { return newHTTP(newHandleHost(h)) }
 
 // newHTTP makes an analyzer on a host.
 func newHTTP(h host) *Analyzer {
 	sets()
-	a := &Analyzer{h: h, files: h.files()}
-	if outer, ok := tunnelled.Load(h.conn()); ok && outer.(*Analyzer).h.uid() == h.uid() {
+	a := &Analyzer{h: h, files: h.Files()}
+	if outer, ok := tunnelled.Load(h.conn()); ok && outer.(*Analyzer).h.UID() == h.UID() {
 		// HTTP inside a CONNECT tunnel or an upgraded connection shares
 		// the connection's HTTP state (Zeek's c$http_state), so its
 		// transactions continue the outer ones' depth.
@@ -95,7 +95,7 @@ func newHTTP(h host) *Analyzer {
 	}
 	a.initSplitters()
 	if a.files != nil {
-		a.fconn = files.Conn{UID: h.uid(), ID: h.connID()}
+		a.fconn = files.Conn{UID: h.UID(), ID: h.ConnID()}
 	}
 	return a
 }
@@ -117,7 +117,7 @@ func dir(orig bool) int {
 	return 0
 }
 
-func (a *Analyzer) partial() bool { return a.h.partial() }
+func (a *Analyzer) partial() bool { return a.h.Partial() }
 
 // DeliverStream implements analyzer.Analyzer.
 func (a *Analyzer) DeliverStream(data []byte, orig bool) {
@@ -149,7 +149,7 @@ func (a *Analyzer) http09(data []byte) {
 	if a.repMsg == nil {
 		a.setVersion(&a.repVersion, v09)
 		if len(a.unanswered) > 0 {
-			a.h.confirm()
+			a.h.Confirm()
 			a.unanswered = a.unanswered[1:]
 		}
 		a.connClose = true
@@ -185,20 +185,20 @@ func (a *Analyzer) Plain(data []byte, orig bool) {
 		if a.reqMsg != nil {
 			a.reqMsg.deliver(data, false)
 		} else {
-			a.h.weird("unexpected_client_HTTP_data", "")
+			a.h.Weird("unexpected_client_HTTP_data", "")
 		}
 		return
 	}
 	if a.repMsg != nil {
 		a.repMsg.deliver(data, false)
 	} else {
-		a.h.weird("unexpected_server_HTTP_data", "")
+		a.h.Weird("unexpected_server_HTTP_data", "")
 	}
 }
 
 // Weird implements support.LineHandler.
 func (a *Analyzer) Weird(name string, _ bool) {
-	a.h.scriptWeird(name, "", support.ContentLineSource)
+	a.h.ScriptWeird(name, "", support.ContentLineSource)
 }
 
 func (a *Analyzer) requestLineOrMessage(line []byte) {
@@ -207,7 +207,7 @@ func (a *Analyzer) requestLineOrMessage(line []byte) {
 		if a.requestLine(line) {
 			a.numRequests++
 			if !a.keepAlive && a.numRequests > 1 {
-				a.h.weird("unexpected_multiple_HTTP_requests", "")
+				a.h.Weird("unexpected_multiple_HTTP_requests", "")
 			}
 			a.reqState = expectRequestMessage
 			a.reqOngoing = true
@@ -221,10 +221,10 @@ func (a *Analyzer) requestLineOrMessage(line []byte) {
 			a.initMessage(true, bodyMaybe, int64(len(line)))
 			if a.reqVersion == v09 {
 				if string(a.method) != "GET" {
-					a.h.weird("invalid_http_09_request_method", string(a.method))
+					a.h.Weird("invalid_http_09_request_method", string(a.method))
 				}
 				if a.repMsg != nil {
-					a.h.weird("http_09_reply_before_request", "")
+					a.h.Weird("http_09_reply_before_request", "")
 					a.repMsg.done(false)
 					a.repMsg = nil
 				}
@@ -237,10 +237,10 @@ func (a *Analyzer) requestLineOrMessage(line []byte) {
 			return // crud_trailing_HTTP_request (an event)
 		}
 		if len(line) == 0 {
-			a.h.weird("empty_http_request", "")
+			a.h.Weird("empty_http_request", "")
 			return
 		}
-		a.h.violation("not a http request line", nil) // Zeek passes no data
+		a.h.Violation("not a http request line", nil) // Zeek passes no data
 		a.reqState = expectRequestNothing
 	case expectRequestMessage:
 		a.reqMsg.deliver(line, true)
@@ -252,19 +252,19 @@ func (a *Analyzer) requestLineOrMessage(line []byte) {
 func (a *Analyzer) requestLine(line []byte) bool {
 	r := parseRequestLine(line)
 	if !r.ok {
-		a.h.weird(r.bad, "")
+		a.h.Weird(r.bad, "")
 		return false
 	}
 	for _, w := range r.weirds {
-		a.h.weird(w, "")
+		a.h.Weird(w, "")
 	}
 	switch r.verKind {
 	case verNone, verFound:
 		a.setVersion(&a.reqVersion, r.version)
 	}
-	a.uriBuf = unescapeURI(a.uriBuf[:0], r.uri, func(name string) { a.h.weird(name, "") })
+	a.uriBuf = unescapeURI(a.uriBuf[:0], r.uri, func(name string) { a.h.Weird(name, "") })
 	if a.reqVersion == v09 && (len(r.method) < 3 || len(r.uri) == 0) {
-		a.h.weird("bad_HTTP_request", "")
+		a.h.Weird("bad_HTTP_request", "")
 		return false
 	}
 	a.method = append(a.method[:0], r.method...)
@@ -276,7 +276,7 @@ func (a *Analyzer) setVersion(v *version, nv version) {
 	if *v == (version{}) {
 		*v = nv
 	} else if *v != nv {
-		a.h.weird("HTTP_version_mismatch", "")
+		a.h.Weird("HTTP_version_mismatch", "")
 		*v = nv
 	}
 	if v.major > 1 || v.major == 1 && v.minor > 0 {
@@ -290,7 +290,7 @@ func (a *Analyzer) replyLineOrMessage(line []byte) {
 		if a.replyLine(line) {
 			a.numReplies++
 			if len(a.unanswered) > 0 {
-				a.h.confirm()
+				a.h.Confirm()
 			}
 			a.repState = expectReplyMessage
 			a.repOngoing = true
@@ -302,7 +302,7 @@ func (a *Analyzer) replyLineOrMessage(line []byte) {
 			return
 		}
 		if len(line) != 0 {
-			a.h.violation("not a http reply line", nil) // Zeek passes no data
+			a.h.Violation("not a http reply line", nil) // Zeek passes no data
 			a.repState = expectReplyNothing
 		}
 	case expectReplyMessage:
@@ -317,7 +317,7 @@ func (a *Analyzer) replyLineOrMessage(line []byte) {
 func (a *Analyzer) replyLine(line []byte) bool {
 	r := parseReplyLine(line)
 	if r.lowercase {
-		a.h.weird("lowercase_HTTP_keyword", "")
+		a.h.Weird("lowercase_HTTP_keyword", "")
 	}
 	if _, ok := prefixMatch(line, "HTTP/", true); !ok {
 		return false // bad_HTTP_reply (an event)
@@ -336,7 +336,7 @@ func (a *Analyzer) replyLine(line []byte) bool {
 func (a *Analyzer) startTunnel() {
 	a.inner = a.newInner()
 	if n := a.sp[0].Remaining(); n > 0 {
-		a.h.weird("protocol_data_with_HTTP_CONNECT_reply", strconv.Itoa(n))
+		a.h.Weird("protocol_data_with_HTTP_CONNECT_reply", strconv.Itoa(n))
 		_ = a.sp[0].SetPlainDelivery(int64(n))
 	}
 	a.noLine = [2]bool{true, true}
@@ -351,7 +351,7 @@ func (a *Analyzer) newInner() innerSession {
 	if !a.shared {
 		tunnelled.Store(a.h.conn(), a)
 	}
-	return a.h.inner()
+	return a.h.Inner()
 }
 
 // expectReplyBody is ExpectReplyMessageBody.
@@ -376,7 +376,7 @@ func prefixOfFold(s, word string) bool {
 
 // httpRequest is HTTP_Request: confirmation and http_request.
 func (a *Analyzer) httpRequest() {
-	a.h.confirm()
+	a.h.Confirm()
 	if prefixOfFold(string(a.method), "CONNECT") {
 		a.connectReq = true
 	}
@@ -424,7 +424,7 @@ func (a *Analyzer) initMessage(isOrig bool, expectBody int, headerLen int64) {
 		m = &a.reqMsg
 	}
 	if *m != nil && !(*m).finished {
-		a.h.weird("HTTP_overlapping_messages", "")
+		a.h.Weird("HTTP_overlapping_messages", "")
 	}
 	*m = newMessage(a, &a.sp[dir(isOrig)], isOrig, expectBody, headerLen)
 }
@@ -485,7 +485,7 @@ func (a *Analyzer) replyMade(interrupted bool) {
 // another protocol.
 func (a *Analyzer) upgrade() {
 	if n := a.sp[0].Remaining(); n > 0 {
-		a.h.weird("protocol_data_with_HTTP_upgrade_reply", strconv.Itoa(n))
+		a.h.Weird("protocol_data_with_HTTP_upgrade_reply", strconv.Itoa(n))
 		_ = a.sp[0].SetPlainDelivery(int64(n))
 	}
 	// The analyzer HTTP::upgrade_analyzers names for the protocol
@@ -511,8 +511,8 @@ func (a *Analyzer) forwardStream([]byte, bool) {}
 
 // limitWeird is Zeek's LimitReachedWeird: a weird and history 'X'.
 func (a *Analyzer) limitWeird(name, addl string) {
-	a.h.weird(name, addl)
-	a.h.limitReached()
+	a.h.Weird(name, addl)
+	a.h.LimitReached()
 }
 
 // Undelivered implements analyzer.Analyzer.
@@ -563,7 +563,7 @@ func (a *Analyzer) EndOfData(orig bool) {
 // FlipRoles implements analyzer.Flipper.
 func (a *Analyzer) FlipRoles() {
 	if a.upgraded || a.inner != nil || a.numRequests > 0 || a.numReplies > 0 {
-		a.h.weird("HTTP_late_flip_roles", "")
+		a.h.Weird("HTTP_late_flip_roles", "")
 		if !(a.upgraded || a.inner != nil) {
 			a.done = true
 		}
@@ -571,7 +571,7 @@ func (a *Analyzer) FlipRoles() {
 	}
 	// Nothing has been parsed: start the directions afresh.
 	a.initSplitters()
-	a.fconn.ID = a.h.connID()
+	a.fconn.ID = a.h.ConnID()
 }
 
 // Done implements analyzer.Analyzer.

@@ -243,7 +243,7 @@ func TestInnerHTTPSharesState(t *testing.T) {
 		at.Orig("CONNECT inner.example:80 HTTP/1.1\r\nHost: inner.example:80\r\n\r\n"),
 		at.Resp("HTTP/1.1 200 Connection established\r\n\r\n"),
 	})
-	if outer.h.innerData == nil {
+	if outer.h.InnerData == nil {
 		t.Fatal("no inner session after CONNECT")
 	}
 	// The inner session's detection would attach a second HTTP analyzer

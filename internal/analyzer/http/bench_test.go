@@ -38,7 +38,7 @@ func BenchmarkRequests(b *testing.B) {
 		r.DeliverStream(rep, false)
 		if len(r.h.logs) > 1000 {
 			r.h.logs = r.h.logs[:0]
-			r.h.fileLogs = r.h.fileLogs[:0]
+			r.h.FileLogs = r.h.FileLogs[:0]
 		}
 	}
 }

@@ -4,33 +4,24 @@ import (
 	"strings"
 
 	"github.com/heron-nsm/heron/internal/analyzer"
-	"github.com/heron-nsm/heron/internal/files"
+	"github.com/heron-nsm/heron/internal/analyzer/support"
 	"github.com/heron-nsm/heron/internal/packet"
-	"github.com/heron-nsm/heron/internal/zeek"
 )
 
 // host is what the analyzer needs from the framework; handleHost is the
 // real one (over analyzer.Handle), tests have their own.
 type host interface {
-	now() zeek.Time
-	uid() string
-	connID() zeek.ConnID
-	// startTime is the connection's start (c$start_time).
-	startTime() zeek.Time
-	// partial reports whether the connection is TCP-partial.
-	partial() bool
-	// weird raises a weird with HTTP as its source; scriptWeird with the
+	support.ConnHost
+	// Partial reports whether the connection is TCP-partial.
+	Partial() bool
+	// Weird raises a weird with HTTP as its source; ScriptWeird with the
 	// given source ("" for none), as a Zeek script does.
-	weird(name, addl string)
-	scriptWeird(name, addl, source string)
-	// limitReached marks the connection's history with 'X'.
-	limitReached()
-	confirm()
-	violation(reason string, data []byte)
-	// files is the files framework, nil when it is not loaded.
-	files() *files.Manager
-	// inner starts protocol detection on a tunnelled stream.
-	inner() innerSession
+	Weird(name, addl string)
+	ScriptWeird(name, addl, source string)
+	// LimitReached marks the connection's history with 'X'.
+	LimitReached()
+	// Inner starts protocol detection on a tunnelled stream.
+	Inner() innerSession
 	// registerTunnel reports the connection as a Tunnel::HTTP tunnel.
 	registerTunnel()
 	// logOn reports whether http.log is written; writeLog writes a
@@ -43,35 +34,19 @@ type host interface {
 }
 
 // innerSession is a tunnelled stream's analysis.
-type innerSession interface {
-	analyzer.StreamSink
-	Done()
-}
+type innerSession = support.Session
 
 // handleHost is the host of an analyzer in a node.
-type handleHost struct {
-	h      *analyzer.Handle
-	uidStr string
+type handleHost struct{ support.HandleHost }
+
+func newHandleHost(h *analyzer.Handle) *handleHost {
+	return &handleHost{support.HandleHost{H: h}}
 }
 
-func (hh *handleHost) now() zeek.Time { return hh.h.Now() }
-
-func (hh *handleHost) uid() string {
-	if hh.uidStr == "" {
-		hh.uidStr = hh.h.UID()
-	}
-	return hh.uidStr
-}
-
-// connID is not cached: a connection's roles may flip.
-func (hh *handleHost) connID() zeek.ConnID { return hh.h.ID() }
-
-func (hh *handleHost) startTime() zeek.Time { return hh.h.Conn().StartTime }
-
-// partial reports whether the connection is TCP-partial (no handshake
+// Partial reports whether the connection is TCP-partial (no handshake
 // seen), whose contents Zeek's HTTP analyzer ignores.
-func (hh *handleHost) partial() bool {
-	c := hh.h.Conn()
+func (hh *handleHost) Partial() bool {
+	c := hh.H.Conn()
 	switch p := any(c).(type) {
 	case interface{ TCPPartial() bool }:
 		return p.TCPPartial()
@@ -91,24 +66,10 @@ func (hh *handleHost) partial() bool {
 	return !hasSYNAck
 }
 
-func (hh *handleHost) weird(name, addl string) { hh.h.Weird(name, addl) }
+func (hh *handleHost) registerTunnel() { hh.H.RegisterTunnel(packet.TunnelHTTP) }
 
-func (hh *handleHost) scriptWeird(name, addl, source string) { hh.h.ScriptWeird(name, addl, source) }
+func (hh *handleHost) logOn() bool { return Log.On(hh.H) }
 
-func (hh *handleHost) limitReached() { hh.h.Conn().MarkAnalyzerLimit() }
+func (hh *handleHost) writeLog(rec *Info) { Log.Write(hh.H, rec) }
 
-func (hh *handleHost) confirm() { hh.h.Confirm() }
-
-func (hh *handleHost) violation(reason string, data []byte) { hh.h.Violation(reason, data) }
-
-func (hh *handleHost) files() *files.Manager { return hh.h.Files() }
-
-func (hh *handleHost) inner() innerSession { return hh.h.Inner() }
-
-func (hh *handleHost) registerTunnel() { hh.h.RegisterTunnel(packet.TunnelHTTP) }
-
-func (hh *handleHost) logOn() bool { return Log.On(hh.h) }
-
-func (hh *handleHost) writeLog(rec *Info) { Log.Write(hh.h, rec) }
-
-func (hh *handleHost) conn() any { return hh.h.Conn() }
+func (hh *handleHost) conn() any { return hh.H.Conn() }

@@ -62,8 +62,8 @@ func TestHugeBodyMemory(t *testing.T) {
 	if len(r.h.logs) != 1 || r.h.logs[0].ResponseBodyLen != uint64(size) {
 		t.Fatalf("records %+v", r.h.logs)
 	}
-	if len(r.h.fileLogs) != 1 || r.h.fileLogs[0].SeenBytes != uint64(size) {
-		t.Fatalf("file records %+v", r.h.fileLogs)
+	if len(r.h.FileLogs) != 1 || r.h.FileLogs[0].SeenBytes != uint64(size) {
+		t.Fatalf("file records %+v", r.h.FileLogs)
 	}
 	t.Logf("streamed %d bytes; heap %d -> peak %d", size, base, peak)
 }
@@ -118,8 +118,8 @@ func TestFoldedHeaderMemory(t *testing.T) {
 	if peak > base+heapLimit {
 		t.Errorf("heap grew from %d to %d bytes", base, peak)
 	}
-	if !strings.Contains(strings.Join(r.h.weirds, ","), "exceeded_mime_max_header_bytes") {
-		t.Errorf("weirds %v", r.h.weirds)
+	if !strings.Contains(strings.Join(r.h.Weirds, ","), "exceeded_mime_max_header_bytes") {
+		t.Errorf("weirds %v", r.h.Weirds)
 	}
 }
 
@@ -145,7 +145,7 @@ func TestPipelineFloodMemory(t *testing.T) {
 		// are dropped.
 		clear(h.logs)
 		h.logs = h.logs[:0]
-		h.weirds = h.weirds[:0]
+		h.Weirds = h.Weirds[:0]
 		if i%1000 == 999 {
 			peak = max(peak, heapNow())
 		}

@@ -170,7 +170,7 @@ func (m *message) Weird(name, addl string) {
 		m.a.limitWeird(name, addl)
 		return
 	}
-	m.a.h.weird(name, addl)
+	m.a.h.Weird(name, addl)
 }
 
 // BufferSize is http_entity_data_delivery_size.
@@ -212,7 +212,7 @@ func (k hooks) Deliver(e *mime.Entity, data []byte, trailingCRLF bool) {
 	}
 	if e.InHeader() {
 		if !trailingCRLF {
-			m.a.h.weird("http_no_crlf_in_header_list", "")
+			m.a.h.Weird("http_no_crlf_in_header_list", "")
 		}
 		x.headerLength += int64(len(data))
 		e.BaseDeliver(data, trailingCRLF)
@@ -236,7 +236,7 @@ func (k hooks) Deliver(e *mime.Entity, data []byte, trailingCRLF bool) {
 		case expectChunkSize:
 			n, ok := atoiN(data, 16, true)
 			if !ok {
-				m.a.h.weird("HTTP_bad_chunk_size", string(data))
+				m.a.h.Weird("HTTP_bad_chunk_size", string(data))
 				n = 0
 			}
 			x.expectDataLength = n
@@ -276,7 +276,7 @@ func (m *message) deliverBody(e *mime.Entity, data []byte, trailingCRLF bool) {
 	x := ent(e)
 	if x.encoding == encGzip || x.encoding == encDeflate {
 		if x.zip == nil {
-			x.zip = newInflater(func(name string) { m.a.h.scriptWeird(name, "", "ZIP") })
+			x.zip = newInflater(func(name string) { m.a.h.ScriptWeird(name, "", "ZIP") })
 		}
 		x.zip.write(data, func(out []byte) { m.deliverBodyClear(e, out, false) })
 		return
@@ -367,12 +367,12 @@ func (k hooks) SubmitHeader(e *mime.Entity, h *mime.Header) {
 	x := ent(e)
 	a := m.a
 	if e.Depth() == 0 && h.FoldLines > 1 {
-		a.h.weird("HTTP_obsolete_line_folding", string(h.Name))
+		a.h.Weird("HTTP_obsolete_line_folding", string(h.Name))
 	}
 	switch {
 	case mime.EqualFold(h.Name, "content-length"):
 		if x.chunkState != nonChunked {
-			a.h.weird("HTTP_content_length_and_chunked", "")
+			a.h.Weird("HTTP_content_length_and_chunked", "")
 		}
 		vt := h.ValueToken()
 		if vt == nil {
@@ -380,26 +380,26 @@ func (k hooks) SubmitHeader(e *mime.Entity, h *mime.Header) {
 		}
 		n, ok := atoiN(vt, 10, true)
 		if !ok || n < 0 {
-			a.h.weird("HTTP_bad_content_length", string(vt))
+			a.h.Weird("HTTP_bad_content_length", string(vt))
 			x.contentLength = 0
 			break
 		}
 		if n > 0 && len(vt) > 0 && vt[0] == '0' {
-			a.h.weird("HTTP_content_length_leading_zeros", string(vt))
+			a.h.Weird("HTTP_content_length_leading_zeros", string(vt))
 		}
 		x.contentLength = n
 		if x.partial && x.rangeLength != x.contentLength {
-			a.h.weird("HTTP_range_not_matching_len", "")
+			a.h.Weird("HTTP_range_not_matching_len", "")
 			if x.rangeLength > x.contentLength {
 				x.contentLength = x.rangeLength
 			}
 		}
 		if x.contentLength == 0 && x.expect100 {
-			a.h.weird("HTTP_content_length_0_and_expect_100_cont", "")
+			a.h.Weird("HTTP_content_length_0_and_expect_100_cont", "")
 		}
 	case mime.EqualFold(h.Name, "content-range") && a.replyCode == 206:
 		if x.chunkState != nonChunked {
-			a.h.weird("HTTP_content_range_and_chunked", "")
+			a.h.Weird("HTTP_content_range_and_chunked", "")
 		}
 		unit := h.ValueToken()
 		byteRange := removeSpaces(h.ValueAfterToken())
@@ -409,7 +409,7 @@ func (k hooks) SubmitHeader(e *mime.Entity, h *mime.Header) {
 			if r.addl {
 				addl = string(byteRange)
 			}
-			a.h.weird(r.weird, addl)
+			a.h.Weird(r.weird, addl)
 			break
 		}
 		n := r.last - r.first + 1
@@ -417,7 +417,7 @@ func (k hooks) SubmitHeader(e *mime.Entity, h *mime.Header) {
 			if r.instance != "*" {
 				v, ok := atoiN([]byte(r.instance), 10, true)
 				if !ok {
-					a.h.weird("HTTP_content_range_invalid_instance", string(byteRange))
+					a.h.Weird("HTTP_content_range_invalid_instance", string(byteRange))
 					v = 0
 				}
 				x.instanceLength = v
@@ -427,7 +427,7 @@ func (k hooks) SubmitHeader(e *mime.Entity, h *mime.Header) {
 			x.rangeLength = n
 			if x.contentLength > 0 {
 				if x.contentLength != x.rangeLength {
-					a.h.weird("HTTP_range_not_matching_len", "")
+					a.h.Weird("HTTP_range_not_matching_len", "")
 					if x.rangeLength > x.contentLength {
 						x.contentLength = x.rangeLength
 					}
@@ -438,7 +438,7 @@ func (k hooks) SubmitHeader(e *mime.Entity, h *mime.Header) {
 		}
 	case mime.EqualFold(h.Name, "transfer-encoding"):
 		if e.Depth() != 0 {
-			a.h.weird("HTTP_nested_transfer_encoding_header", "")
+			a.h.Weird("HTTP_nested_transfer_encoding_header", "")
 			break
 		}
 		v := a.repVersion
@@ -448,10 +448,10 @@ func (k hooks) SubmitHeader(e *mime.Entity, h *mime.Header) {
 		if vt := h.ValueToken(); mime.EqualFold(vt, "chunked") && v == v11 {
 			x.chunkState = beforeChunk
 			if rest := h.ValueAfterToken(); len(rest) > 0 {
-				a.h.weird("HTTP_chunked_multi", string(rest))
+				a.h.Weird("HTTP_chunked_multi", string(rest))
 			}
 			if x.contentLength >= 0 {
-				a.h.weird("HTTP_content_length_and_chunked", "")
+				a.h.Weird("HTTP_content_length_and_chunked", "")
 			}
 		}
 	case mime.EqualFold(h.Name, "content-encoding"):
@@ -465,11 +465,11 @@ func (k hooks) SubmitHeader(e *mime.Entity, h *mime.Header) {
 	case mime.EqualFold(h.Name, "expect"):
 		vt := h.ValueToken()
 		if !mime.EqualFold(vt, "100-continue") {
-			a.h.weird("HTTP_expect_not_100_continue", string(vt))
+			a.h.Weird("HTTP_expect_not_100_continue", string(vt))
 		}
 		x.expect100 = true
 		if x.contentLength == 0 && x.expect100 {
-			a.h.weird("HTTP_content_length_0_and_expect_100_cont", "")
+			a.h.Weird("HTTP_content_length_0_and_expect_100_cont", "")
 		}
 	}
 	e.BaseSubmitHeader(h)
@@ -501,7 +501,7 @@ func (k hooks) SubmitAllHeaders(e *mime.Entity) {
 	switch {
 	case e.Kind() == mime.Multipart || e.Kind() == mime.MessageKind:
 		if x.chunkState != nonChunked {
-			m.a.h.weird("HTTP_chunked_transfer_for_multipart_message", "")
+			m.a.h.Weird("HTTP_chunked_transfer_for_multipart_message", "")
 		}
 		if e.Depth() == 0 && x.contentLength >= 0 {
 			if x.contentLength > 0 {

@@ -64,9 +64,9 @@ func (s *script) h() host { return s.a.h }
 func (s *script) newSession() *txn {
 	s.transDepth++
 	t := &txn{capturePassword: capturePassword}
-	t.info.TS = s.h().now()
-	t.info.UID = s.h().uid()
-	t.info.ID = s.h().connID()
+	t.info.TS = s.h().Now()
+	t.info.UID = s.h().UID()
+	t.info.ID = s.h().ConnID()
 	t.info.TransDepth = s.transDepth
 	return t
 }
@@ -91,12 +91,12 @@ func (s *script) setState(isOrig bool) {
 func (s *script) request(method, unescapedURI []byte) {
 	s.started = true
 	if s.currentRequest < s.currentResponse {
-		s.h().scriptWeird("HTTP_response_before_request", "", "")
+		s.h().ScriptWeird("HTTP_response_before_request", "", "")
 		s.currentRequest = s.currentResponse
 	}
 	if max := maxPendingRequests; max > 0 && uint64(len(s.pending)) > max {
-		s.h().scriptWeird("HTTP_excessive_pipelining", strconv.Itoa(len(s.pending))+" > "+strconv.FormatUint(max, 10), "HTTP")
-		s.h().limitReached()
+		s.h().ScriptWeird("HTTP_excessive_pipelining", strconv.Itoa(len(s.pending))+" > "+strconv.FormatUint(max, 10), "HTTP")
+		s.h().LimitReached()
 		if s.currentResponse == 0 {
 			s.currentResponse++
 		}
@@ -113,7 +113,7 @@ func (s *script) request(method, unescapedURI []byte) {
 	s.cur.info.Method = zeek.Some(string(method))
 	s.cur.info.URI = zeek.Some(string(unescapedURI))
 	if !httpMethods[string(method)] {
-		s.h().scriptWeird("unknown_HTTP_method", string(method), "")
+		s.h().ScriptWeird("unknown_HTTP_method", string(method), "")
 	}
 	s.upgradeRequest(s.h())
 }
@@ -169,7 +169,7 @@ func (s *script) header(isOrig bool, h *mime.Header) {
 	s.upgradeHeader(s.h(), isOrig, name, value)
 	// entities.zeek
 	if !t.hasEntity {
-		s.h().scriptWeird("missing_HTTP_entity", "", "HTTP")
+		s.h().ScriptWeird("missing_HTTP_entity", "", "HTTP")
 		return
 	}
 	if name == "CONTENT-DISPOSITION" && hasFilenameParam(h.Value) ||
@@ -201,7 +201,7 @@ func (s *script) basicAuth(t *txn, value []byte) {
 		return
 	}
 	enc := subFirstBasic(value)
-	userpass, ok := mime.DecodeBase64(enc, func(msg string) { s.h().scriptWeird("base64_illegal_encoding", msg, "") })
+	userpass, ok := mime.DecodeBase64(enc, func(msg string) { s.h().ScriptWeird("base64_illegal_encoding", msg, "") })
 	if !ok {
 		userpass = nil
 	}
@@ -327,7 +327,7 @@ func (s *script) fileHandle(isOrig bool) string {
 		depth = t.origMIMEDepth
 	}
 	id := &t.info.ID
-	return "ANALYZER_HTTP" + strconv.FormatInt(int64(s.h().startTime()), 10) + boolStr(isOrig) +
+	return "ANALYZER_HTTP" + strconv.FormatInt(int64(s.h().StartTime()), 10) + boolStr(isOrig) +
 		strconv.FormatUint(t.info.TransDepth, 10) + strconv.FormatUint(depth, 10) +
 		id.OrigH.String() + ":" + strconv.Itoa(int(id.OrigP.Num)) + " > " + id.RespH.String() + ":" + strconv.Itoa(int(id.RespP.Num))
 }

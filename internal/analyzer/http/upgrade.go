@@ -54,7 +54,7 @@ type UpgradeConn struct {
 // nil when the analyzer runs outside a node, as in unit tests.
 func (c *UpgradeConn) Handle() *analyzer.Handle {
 	if hh, ok := c.h.(*handleHost); ok {
-		return hh.h
+		return hh.H
 	}
 	return nil
 }

@@ -8,65 +8,17 @@ import (
 	at "github.com/heron-nsm/heron/internal/analyzer/analyzertest"
 )
 
-// testHost records what the analyzer reports.
-type testHost struct {
-	weirds     []string
-	confirms   int
-	violations []string
-	isPartial  bool
-	tls        *recorder
-}
-
-func (h *testHost) weird(name string)                    { h.weirds = append(h.weirds, name) }
-func (h *testHost) confirm()                             { h.confirms++ }
-func (h *testHost) violation(reason string, data []byte) { h.violations = append(h.violations, reason) }
-func (h *testHost) partial() bool                        { return h.isPartial }
-func (h *testHost) child(string) stream {
-	h.tls = &recorder{}
-	return h.tls
-}
-
-// recorder is a child session that records what it gets.
-type recorder struct {
-	data [2]strings.Builder
-	gaps int
-}
-
-func (r *recorder) DeliverStream(data []byte, orig bool) {
-	if orig {
-		r.data[1].Write(data)
-	} else {
-		r.data[0].Write(data)
-	}
-}
-func (r *recorder) Undelivered(uint64, int, bool) { r.gaps++ }
-func (r *recorder) EndOfData(bool)                {}
-func (r *recorder) Done()                         {}
-
 type harness struct {
 	*Analyzer
-	th *testHost
+	th *at.TLSHost
 }
 
 func newHarness() *harness {
-	th := &testHost{}
+	th := &at.TLSHost{}
 	return &harness{Analyzer: newIMAP(th), th: th}
 }
 
-type result struct {
-	Weirds, Violations []string
-	Confirms           int
-	TLS                [2]string
-	Skip               bool
-}
-
-func (h *harness) result() result {
-	r := result{Weirds: h.th.weirds, Violations: h.th.violations, Confirms: h.th.confirms, Skip: h.skip}
-	if c := h.th.tls; c != nil {
-		r.TLS = [2]string{c.data[1].String(), c.data[0].String()}
-	}
-	return r
-}
+func (h *harness) result() at.TLSResult { return h.th.Result(h.Skipped()) }
 
 var (
 	o = at.Orig
@@ -108,19 +60,19 @@ func TestDeliveriesAreParsedOnTheirOwn(t *testing.T) {
 	h := newHarness()
 	at.PlayCuts(h, []at.Chunk{r("* OK ready\r\n")}, []int{4})
 	want := []string{
-		"Binpac exception: binpac exception: string mismatch at " + pacFile + ":12: \n" +
+		"Binpac exception: binpac exception: string mismatch at " + string(pacFile) + ":12: \n" +
 			"expected pattern: \"[\\r\\n]+\"\nactual data: \"\"",
-		"Binpac exception: binpac exception: string mismatch at " + pacFile + ":8: \n" +
+		"Binpac exception: binpac exception: string mismatch at " + string(pacFile) + ":8: \n" +
 			"expected pattern: \"[[:alnum:][:punct:]]+\"\nactual data: \" ready\r\n\"",
 	}
-	if !slices.Equal(h.th.violations, want) {
-		t.Fatalf("violations %q, want %q", h.th.violations, want)
+	if !slices.Equal(h.th.Violations, want) {
+		t.Fatalf("violations %q, want %q", h.th.Violations, want)
 	}
 	h = newHarness()
 	at.Play(h, []at.Chunk{r("* OK a\r\n\tbad\r\n")})
-	if len(h.th.violations) != 1 || !strings.Contains(h.th.violations[0], "[[:alnum:][:punct:]]+\"\nactual data: \"\tbad\r\n\"") ||
-		h.th.confirms != 1 {
-		t.Fatalf("violations %q, confirmations %d", h.th.violations, h.th.confirms)
+	if len(h.th.Violations) != 1 || !strings.Contains(h.th.Violations[0], "[[:alnum:][:punct:]]+\"\nactual data: \"\tbad\r\n\"") ||
+		h.th.Confirms != 1 {
+		t.Fatalf("violations %q, confirmations %d", h.th.Violations, h.th.Confirms)
 	}
 }
 
@@ -129,16 +81,16 @@ func TestLoginStopsAnalysis(t *testing.T) {
 	// analyzer, upper case does not.
 	h := newHarness()
 	at.Play(h, []at.Chunk{r("* OK hi\r\n"), o("a LOGIN x y\r\n"), o("b login x y\r\n"), o("c STARTTLS\r\n"), r("c OK\r\n")})
-	if !h.skip || h.th.tls != nil {
-		t.Fatalf("skip %v tls %v", h.skip, h.th.tls != nil)
+	if !h.Skipped() || h.th.TLS != nil {
+		t.Fatalf("skip %v tls %v", h.Skipped(), h.th.TLS != nil)
 	}
 }
 
 func TestStartTLSWeirds(t *testing.T) {
 	h := newHarness()
 	at.Play(h, []at.Chunk{o("a STARTTLS\r\n"), o("b STARTTLS\r\n"), r("b NO not now\r\n")})
-	if !slices.Equal(h.th.weirds, []string{"IMAP: client sent duplicate StartTLS", "IMAP: server refused StartTLS"}) {
-		t.Fatalf("weirds %q", h.th.weirds)
+	if !slices.Equal(h.th.Weirds, []string{"IMAP: client sent duplicate StartTLS", "IMAP: server refused StartTLS"}) {
+		t.Fatalf("weirds %q", h.th.Weirds)
 	}
 }
 
@@ -146,9 +98,9 @@ func TestGapAndPartial(t *testing.T) {
 	h := newHarness()
 	at.Play(h, []at.Chunk{at.Gap(false, 10), r("garbage without grammar")})
 	h2 := newHarness()
-	h2.th.isPartial = true
+	h2.th.IsPartial = true
 	at.Play(h2, []at.Chunk{r("garbage without grammar")})
-	if len(h.th.violations)+len(h2.th.violations) != 0 {
+	if len(h.th.Violations)+len(h2.th.Violations) != 0 {
 		t.Fatal("nothing is parsed after a gap or on a partial connection")
 	}
 }

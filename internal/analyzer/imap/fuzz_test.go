@@ -1,39 +1,24 @@
 package imap
 
 import (
-	"bytes"
-	"strings"
 	"testing"
+
+	at "github.com/heron-nsm/heron/internal/analyzer/analyzertest"
 )
 
 // FuzzAnalyzer feeds arbitrary deliveries (separated by 0xff,
 // alternating server and client) to the analyzer: nothing may panic.
 func FuzzAnalyzer(f *testing.F) {
-	var seed []byte
-	for _, c := range negotiation {
-		seed = append(seed, c.Data...)
-		seed = append(seed, 0xff)
-	}
-	f.Add(seed)
+	f.Add(at.Joined(negotiation, 0xff))
 	f.Add([]byte("* CAPABILITY A B\r\nC\xff"))
 	f.Add([]byte("\xffa STARTTLS\r\n\xffa OK\r\n\xff\x16\x03"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h := newHarness()
-		orig := false
-		for _, part := range bytes.Split(data, []byte{0xff}) {
-			h.DeliverStream(part, orig)
-			orig = !orig
-		}
+		at.PlayAlternating(h, data, 0xff)
 		h.Done()
 		var tl tokenList
 		if err := parse(data, false, &tl); err != nil {
-			quoted := err.data
-			if i := bytes.IndexByte(quoted, 0); i >= 0 {
-				quoted = quoted[:i]
-			}
-			if !strings.HasSuffix(err.reason(), "actual data: \""+string(quoted)+"\"") {
-				t.Fatalf("the reason %q must quote the data up to a NUL", err.reason())
-			}
+			at.CheckMismatch(t, err)
 		}
 	})
 }

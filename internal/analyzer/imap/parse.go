@@ -2,7 +2,8 @@ package imap
 
 import (
 	"bytes"
-	"strconv"
+
+	"github.com/heron-nsm/heron/internal/analyzer/binpac"
 )
 
 // This file is Zeek's binpac grammar for IMAP
@@ -12,17 +13,8 @@ import (
 // for a server's "* CAPABILITY", a list of capabilities. What the
 // grammar rejects is an error with binpac's wording.
 
-// pacFile is where Zeek's grammar lives, for binpac's error locations.
-const pacFile = "src/analyzer/protocol/imap/imap-protocol.pac"
-
-// The grammar's regular expressions, with their source lines.
-type pattern struct {
-	text string
-	line int
-	// match returns the length of the longest match at the start of b,
-	// or -1.
-	match func(b []byte) int
-}
+// pacFile is where Zeek's grammar lives, for binpac's error messages.
+const pacFile binpac.Source = "src/analyzer/protocol/imap/imap-protocol.pac"
 
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
@@ -31,70 +23,26 @@ func isAlnum(c byte) bool {
 // isPunct is C's ispunct.
 func isPunct(c byte) bool { return c > ' ' && c < 0x7f && !isAlnum(c) }
 
-// run matches the longest run of bytes in a class, at least min long.
-func run(b []byte, in func(c byte) bool, min int) int {
-	i := 0
-	for i < len(b) && in(b[i]) {
-		i++
-	}
-	if i < min {
-		return -1
-	}
-	return i
-}
-
 var (
-	patTag = pattern{`[[:alnum:][:punct:]]+`, 8, func(b []byte) int {
-		return run(b, func(c byte) bool { return isAlnum(c) || isPunct(c) }, 1)
+	patTag = binpac.Regex{Text: `[[:alnum:][:punct:]]+`, Line: 8, Match: func(b []byte) int {
+		return binpac.Run(b, func(c byte) bool { return isAlnum(c) || isPunct(c) }, 1)
 	}}
-	patContent = pattern{`[^\r\n]*`, 9, func(b []byte) int {
-		return run(b, func(c byte) bool { return c != '\r' && c != '\n' }, 0)
+	patContent = binpac.Regex{Text: `[^\r\n]*`, Line: 9, Match: func(b []byte) int {
+		return binpac.Run(b, func(c byte) bool { return c != '\r' && c != '\n' }, 0)
 	}}
-	patSpacing = pattern{`[ ]+`, 10, func(b []byte) int {
-		return run(b, func(c byte) bool { return c == ' ' }, 1)
+	patSpacing = binpac.Regex{Text: `[ ]+`, Line: 10, Match: func(b []byte) int {
+		return binpac.Run(b, func(c byte) bool { return c == ' ' }, 1)
 	}}
-	patOptSpacing = pattern{`[ ]*`, 11, func(b []byte) int {
-		return run(b, func(c byte) bool { return c == ' ' }, 0)
+	patOptSpacing = binpac.Regex{Text: `[ ]*`, Line: 11, Match: func(b []byte) int {
+		return binpac.Run(b, func(c byte) bool { return c == ' ' }, 0)
 	}}
-	patNewline = pattern{`[\r\n]+`, 12, func(b []byte) int {
-		return run(b, func(c byte) bool { return c == '\r' || c == '\n' }, 1)
+	patNewline = binpac.Regex{Text: `[\r\n]+`, Line: 12, Match: func(b []byte) int {
+		return binpac.Run(b, func(c byte) bool { return c == '\r' || c == '\n' }, 1)
 	}}
-	patOptNewline = pattern{`[\r\n]*`, 13, func(b []byte) int {
-		return run(b, func(c byte) bool { return c == '\r' || c == '\n' }, 0)
+	patOptNewline = binpac.Regex{Text: `[\r\n]*`, Line: 13, Match: func(b []byte) int {
+		return binpac.Run(b, func(c byte) bool { return c == '\r' || c == '\n' }, 0)
 	}}
 )
-
-// parseError is a binpac exception: the pattern that did not match and
-// the data from there to the end of the delivery.
-type parseError struct {
-	p    *pattern
-	data []byte
-}
-
-// reason is the violation's text, as Zeek's analyzer words a binpac
-// exception.
-func (e *parseError) reason() string {
-	actual := e.data
-	if i := bytes.IndexByte(actual, 0); i >= 0 {
-		actual = actual[:i]
-	}
-	return "Binpac exception: binpac exception: string mismatch at " + pacFile + ":" + strconv.Itoa(e.p.line) +
-		": \nexpected pattern: \"" + e.p.text + "\"\nactual data: \"" + string(actual) + "\""
-}
-
-// cursor walks one delivery.
-type cursor struct{ b []byte }
-
-// take matches p at the cursor and returns what it matched.
-func (c *cursor) take(p *pattern) ([]byte, *parseError) {
-	n := p.match(c.b)
-	if n < 0 {
-		return nil, &parseError{p: p, data: c.b}
-	}
-	m := c.b[:n]
-	c.b = c.b[n:]
-	return m, nil
-}
 
 // token is one parsed token; tag and command are borrowed from the
 // delivery.
@@ -108,34 +56,34 @@ type tokenSink interface{ token(t token, orig bool) }
 // parse parses one delivery, handing every complete token to sink in
 // order. It returns the error that stopped it, if any; tokens before the
 // error have been handed over.
-func parse(data []byte, orig bool, sink tokenSink) *parseError {
-	c := cursor{b: data}
-	for len(c.b) > 0 {
+func parse(data []byte, orig bool, sink tokenSink) *binpac.MismatchError {
+	c := binpac.Cursor{Source: pacFile, B: data}
+	for len(c.B) > 0 {
 		var t token
-		var err *parseError
-		if t.tag, err = c.take(&patTag); err != nil {
+		var err *binpac.MismatchError
+		if t.tag, err = c.Take(&patTag); err != nil {
 			return err
 		}
-		if _, err = c.take(&patSpacing); err != nil {
+		if _, err = c.Take(&patSpacing); err != nil {
 			return err
 		}
-		if t.command, err = c.take(&patTag); err != nil {
+		if t.command, err = c.Take(&patTag); err != nil {
 			return err
 		}
-		if _, err = c.take(&patOptSpacing); err != nil {
+		if _, err = c.Take(&patOptSpacing); err != nil {
 			return err
 		}
 		if !orig && string(t.tag) == "*" && bytes.EqualFold(t.command, []byte("capability")) {
 			// Capabilities until one is followed by a line end, or
 			// the delivery ends.
-			for len(c.b) > 0 {
-				if _, err = c.take(&patTag); err != nil {
+			for len(c.B) > 0 {
+				if _, err = c.Take(&patTag); err != nil {
 					return err
 				}
-				if _, err = c.take(&patOptSpacing); err != nil {
+				if _, err = c.Take(&patOptSpacing); err != nil {
 					return err
 				}
-				nl, err := c.take(&patOptNewline)
+				nl, err := c.Take(&patOptNewline)
 				if err != nil {
 					return err
 				}
@@ -144,10 +92,10 @@ func parse(data []byte, orig bool, sink tokenSink) *parseError {
 				}
 			}
 		} else {
-			if _, err = c.take(&patContent); err != nil {
+			if _, err = c.Take(&patContent); err != nil {
 				return err
 			}
-			if _, err = c.take(&patNewline); err != nil {
+			if _, err = c.Take(&patNewline); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,9 @@
 package mysql
 
-import "github.com/heron-nsm/heron/internal/analyzer"
+import (
+	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/analyzer/binpac"
+)
 
 // Analyzer is the MySQL analyzer of one TCP connection (Zeek's
 // MySQL_Analyzer): packets in both directions until the client asks for
@@ -54,7 +57,7 @@ func (a *Analyzer) DeliverStream(data []byte, orig bool) {
 	}
 	d := dir(orig)
 	if err := a.flows[d].deliver(data, a.parse[d]); err != nil {
-		a.h.violation(violationReason(err))
+		a.h.violation(binpac.Reason(err))
 	}
 }
 

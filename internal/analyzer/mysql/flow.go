@@ -1,5 +1,7 @@
 package mysql
 
+import "github.com/heron-nsm/heron/internal/analyzer/binpac"
+
 // Capacity rules of binpac's flow buffer (binpac_buffer.cc): it grows to
 // at least minCapacity, at least doubling, and fails past maxCapacity;
 // once a message is done, a buffer of contractThreshold bytes or more
@@ -35,7 +37,7 @@ func (f *packetFlow) reserve(n int) error {
 	}
 	l := max(n, minCapacity, 2*f.capa)
 	if l > maxCapacity {
-		return pacf("flowbuffer allocation failed: expand past max capacity %d/%d", l, maxCapacity)
+		return binpac.ExpandPastMax(l, maxCapacity)
 	}
 	f.capa = l
 	return nil

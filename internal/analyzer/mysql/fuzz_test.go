@@ -1,7 +1,6 @@
 package mysql
 
 import (
-	"bytes"
 	"testing"
 
 	at "github.com/heron-nsm/heron/internal/analyzer/analyzertest"
@@ -10,22 +9,7 @@ import (
 // fuzzScript turns fuzz input into a conversation: chunks separated by
 // 0xff 0xff, alternating responder (the server speaks first) and
 // originator; a chunk that starts with 0xfe 0xfe is a gap.
-func fuzzScript(data []byte) []at.Chunk {
-	var script []at.Chunk
-	orig := false
-	for i, part := range bytes.Split(data, []byte{0xff, 0xff}) {
-		if i > 64 {
-			break
-		}
-		if bytes.HasPrefix(part, []byte{0xfe, 0xfe}) {
-			script = append(script, at.Gap(orig, len(part)))
-		} else {
-			script = append(script, at.Chunk{Orig: orig, Data: part})
-		}
-		orig = !orig
-	}
-	return append(script, at.End(true), at.End(false))
-}
+var fuzzScript = at.FuzzCoding{Sep: []byte{0xff, 0xff}, GapMark: []byte{0xfe, 0xfe}, MaxChunks: 65}.Script
 
 func encodeScript(script []at.Chunk) []byte {
 	var b []byte

@@ -18,7 +18,7 @@ type testHost struct {
 	confirms   int
 	violations []string
 	logs       []Info
-	in         *innerRecorder
+	in         *at.Recorder
 }
 
 var t0 = zeek.Time(1_700_000_000 * zeek.Second)
@@ -36,24 +36,9 @@ func (h *testHost) confirm()                { h.confirms++ }
 func (h *testHost) violation(reason string) { h.violations = append(h.violations, reason) }
 func (h *testHost) writeLog(rec *Info)      { h.logs = append(h.logs, *rec) }
 func (h *testHost) inner() innerSession {
-	h.in = &innerRecorder{}
+	h.in = &at.Recorder{}
 	return h.in
 }
-
-// innerRecorder stands for the protocol detection of the TLS stream.
-type innerRecorder struct {
-	data [2][]byte
-	gaps int
-	ends int
-	done bool
-}
-
-func (r *innerRecorder) DeliverStream(data []byte, orig bool) {
-	r.data[dir(orig)] = append(r.data[dir(orig)], data...)
-}
-func (r *innerRecorder) Undelivered(_ uint64, n int, _ bool) { r.gaps += n }
-func (r *innerRecorder) EndOfData(bool)                      { r.ends++ }
-func (r *innerRecorder) Done()                               { r.done = true }
 
 // rig is an analyzer with its test host, a StreamSink for analyzertest.
 type rig struct {
@@ -78,7 +63,7 @@ func (r *rig) summary() []string {
 	}
 	out = append(out, fmt.Sprintf("confirms %d", r.h.confirms))
 	if in := r.h.in; in != nil {
-		out = append(out, fmt.Sprintf("tls orig=%q resp=%q gaps=%d ends=%d done=%v", in.data[1], in.data[0], in.gaps, in.ends, in.done))
+		out = append(out, fmt.Sprintf("tls orig=%q resp=%q gaps=%d ends=%d done=%v", in.Data[1], in.Data[0], in.Gaps, in.Ends, in.IsDone))
 	}
 	return out
 }

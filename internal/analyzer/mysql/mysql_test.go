@@ -105,8 +105,8 @@ func TestTLSTakesEffectPerDelivery(t *testing.T) {
 	rg.DeliverStream(greeting(serverCaps), false)
 	rg.DeliverStream(cat(login(loginCaps|clientSSL, "", ""), []byte("\x16\x03\x01\x00\x05hello")), true)
 	rg.Done()
-	if rg.h.in == nil || len(rg.h.in.data[1]) != 0 {
-		t.Fatalf("TLS stream got %q", rg.h.in.data[1])
+	if rg.h.in == nil || len(rg.h.in.Data[1]) != 0 {
+		t.Fatalf("TLS stream got %q", rg.h.in.Data[1])
 	}
 }
 

@@ -1,5 +1,7 @@
 package mysql
 
+import "github.com/heron-nsm/heron/internal/analyzer/binpac"
+
 // This file parses MySQL packets the way Zeek's grammar
 // (src/analyzer/protocol/mysql/mysql-protocol.pac) does: the connection's
 // phase and expectations decide what a packet is, fields are read with
@@ -154,7 +156,7 @@ func nulString(b []byte, line int) (int, error) {
 			return i + 1, nil
 		}
 	}
-	return 0, mismatch(line, `[^\0]*\0`, b)
+	return 0, pacSource.Mismatch(line, `[^\0]*\0`, b)
 }
 
 // cstr is a NUL_String without its NUL (as Zeek's c_str() gives it).
@@ -174,19 +176,19 @@ func lenencInt(first byte, b []byte) (int, int, error) {
 	switch first {
 	case 0xfc:
 		if len(b) < 2 {
-			return 0, 0, oob("LengthEncodedIntegerLookahead:i2", 2, len(b))
+			return 0, 0, binpac.OutOfBound("LengthEncodedIntegerLookahead:i2", 2, len(b))
 		}
 		return 2, int(le16(b)), nil
 	case 0xfd:
 		if len(b) < 3 {
-			return 0, 0, oob("uint24le", 3, len(b))
+			return 0, 0, binpac.OutOfBound("uint24le", 3, len(b))
 		}
 		return 3, int(le24(b)), nil
 	case 0xfe:
 		if len(b) < 8 {
-			return 0, 0, oob("LengthEncodedIntegerLookahead:i4", 8, len(b))
+			return 0, 0, binpac.OutOfBound("LengthEncodedIntegerLookahead:i4", 8, len(b))
 		}
-		return 8, cInt(le64(b)), nil
+		return 8, binpac.CInt(le64(b)), nil
 	case 0xfb, 0xff:
 		return 0, 0, nil
 	}
@@ -196,7 +198,7 @@ func lenencInt(first byte, b []byte) (int, int, error) {
 // lenencInteger parses a LengthEncodedInteger (its first byte included).
 func lenencInteger(b []byte) (int, int, error) {
 	if len(b) < 1 {
-		return 0, 0, oob("LengthEncodedInteger:length", 1, len(b))
+		return 0, 0, binpac.OutOfBound("LengthEncodedInteger:length", 1, len(b))
 	}
 	n, v, err := lenencInt(b[0], b[1:])
 	return 1 + n, v, err
@@ -210,7 +212,7 @@ func lenencString(b []byte) (int, []byte, error) {
 		return 0, nil, err
 	}
 	if n+l > len(b) || l < 0 {
-		return 0, nil, oob("LengthEncodedString:val", n+l, len(b))
+		return 0, nil, binpac.OutOfBound("LengthEncodedString:val", n+l, len(b))
 	}
 	return n + l, b[n : n+l], nil
 }
@@ -223,7 +225,7 @@ func lenencStringArg(first byte, b []byte) (int, error) {
 		return 0, err
 	}
 	if n+l > len(b) || l < 0 {
-		return 0, oob("LengthEncodedStringArg:val", n+l, len(b))
+		return 0, binpac.OutOfBound("LengthEncodedStringArg:val", n+l, len(b))
 	}
 	return n + l, nil
 }
@@ -232,7 +234,7 @@ func lenencStringArg(first byte, b []byte) (int, error) {
 
 func (p *parser) initialHandshake(b []byte) error {
 	if len(b) < 1 {
-		return oob("Initial_Handshake_Packet:version", 1, len(b))
+		return binpac.OutOfBound("Initial_Handshake_Packet:version", 1, len(b))
 	}
 	version := b[0]
 	var err error
@@ -257,26 +259,26 @@ func (p *parser) handshakeV10(b []byte) error {
 		return err
 	}
 	if off+4 > len(b) {
-		return oob("Handshake_v10:connection_id", off+4, len(b))
+		return binpac.OutOfBound("Handshake_v10:connection_id", off+4, len(b))
 	}
 	if off+12 > len(b) {
-		return oob("Handshake_v10:auth_plugin_data_part_1", off+12, len(b))
+		return binpac.OutOfBound("Handshake_v10:auth_plugin_data_part_1", off+12, len(b))
 	}
 	p1 := off + 12
 	if p1+19 > len(b) {
-		return oob("Handshake_v10:reserved", p1+19, len(b))
+		return binpac.OutOfBound("Handshake_v10:reserved", p1+19, len(b))
 	}
 	caps2 := uint32(le16(b[p1+6:])) << 16
 	authLen := int(b[p1+8])
 	if authLen != 0 && authLen < 21 {
-		return enforce("Handshake_v10:auth_plugin_data_len")
+		return binpac.EnforceViolation("Handshake_v10:auth_plugin_data_len")
 	}
 	part2 := 13
 	if authLen > 21 {
 		part2 = authLen - 8
 	}
 	if p1+19+part2 > len(b) {
-		return oob("Handshake_v10:auth_plugin_data_part_2", p1+19+part2, len(b))
+		return binpac.OutOfBound("Handshake_v10:auth_plugin_data_part_2", p1+19+part2, len(b))
 	}
 	if caps2&clientPluginAuth != 0 {
 		if _, err := nulString(b[p1+19+part2:], 351); err != nil {
@@ -293,7 +295,7 @@ func handshakeV9(b []byte) error {
 		return err
 	}
 	if off+4 > len(b) {
-		return oob("Handshake_v9:connection_id", off+4, len(b))
+		return binpac.OutOfBound("Handshake_v9:connection_id", off+4, len(b))
 	}
 	_, err = nulString(b[off+4:], 368)
 	return err
@@ -301,7 +303,7 @@ func handshakeV9(b []byte) error {
 
 func (p *parser) serverConnectionPhase(b []byte) error {
 	if len(b) < 1 {
-		return oob("Server_Connection_Phase_Packets:pkt_type", 1, len(b))
+		return binpac.OutOfBound("Server_Connection_Phase_Packets:pkt_type", 1, len(b))
 	}
 	switch b[0] {
 	case 0x00:
@@ -319,7 +321,7 @@ func (p *parser) serverConnectionPhase(b []byte) error {
 	case 0xff:
 		return p.errPacket(b[1:])
 	}
-	return invalidCaseIndex("Server_Connection_Phase_Packets", int64(b[0]))
+	return binpac.InvalidCaseIndex("Server_Connection_Phase_Packets", int64(b[0]))
 }
 
 // The client's connection phase.
@@ -334,12 +336,12 @@ func (p *parser) clientConnectionPhase(b []byte) error {
 	case 9:
 		return p.handshakeResponseV9(b)
 	}
-	return invalidCaseIndex("Handshake_Response_Packet", int64(p.version))
+	return binpac.InvalidCaseIndex("Handshake_Response_Packet", int64(p.version))
 }
 
 func (p *parser) handshakeResponseV10(b []byte) error {
 	if len(b) < 32 {
-		return oob("Handshake_Response_Packet_v10:pad", 32, len(b))
+		return binpac.OutOfBound("Handshake_Response_Packet_v10:pad", 32, len(b))
 	}
 	caps := le32(b)
 	var username []byte
@@ -395,7 +397,7 @@ func (p *parser) handshakePlain(b []byte, caps uint32) ([]byte, error) {
 		off += n
 	}
 	if caps&clientZstd != 0 && off+1 > len(b) {
-		return nil, oob("Handshake_Plain_v10:zstd_compression_level", off+1, len(b))
+		return nil, binpac.OutOfBound("Handshake_Plain_v10:zstd_compression_level", off+1, len(b))
 	}
 	if caps&clientPluginAuth != 0 {
 		p.connExpected = expectAuthData
@@ -407,11 +409,11 @@ func (p *parser) handshakePlain(b []byte, caps uint32) ([]byte, error) {
 // returns its size.
 func connectionAttributes(b []byte) (int, error) {
 	if len(b) < 1 {
-		return 0, oob("Handshake_Connection_Attributes:length", 1, len(b))
+		return 0, binpac.OutOfBound("Handshake_Connection_Attributes:length", 1, len(b))
 	}
 	size := int(b[0]) + 1
 	if size > len(b) {
-		return 0, oob("Handshake_Connection_Attributes", size, len(b))
+		return 0, binpac.OutOfBound("Handshake_Connection_Attributes", size, len(b))
 	}
 	a := b[1:size]
 	for len(a) > 0 {
@@ -430,7 +432,7 @@ func connectionAttributes(b []byte) (int, error) {
 
 func (p *parser) handshakeResponseV9(b []byte) error {
 	if len(b) < 5 {
-		return oob("Handshake_Response_Packet_v9:max_pkt_size", 5, len(b))
+		return binpac.OutOfBound("Handshake_Response_Packet_v9:max_pkt_size", 5, len(b))
 	}
 	caps := le16(b)
 	off := 5
@@ -458,7 +460,7 @@ func (p *parser) handshakeResponseV9(b []byte) error {
 
 func (p *parser) commandRequest(b []byte, pktLen uint32) error {
 	if len(b) < 1 {
-		return oob("Command_Request_Packet:command", 1, len(b))
+		return binpac.OutOfBound("Command_Request_Packet:command", 1, len(b))
 	}
 	command := b[0]
 	off := 1
@@ -518,11 +520,11 @@ func (p *parser) changeUserPacket(b []byte, pktLen uint32) (int, []byte, error) 
 	}
 	username := cstr(b[:off])
 	if off+1 > len(b) {
-		return 0, nil, oob("Change_User_Packet:auth_plugin_data_len", off+1, len(b))
+		return 0, nil, binpac.OutOfBound("Change_User_Packet:auth_plugin_data_len", off+1, len(b))
 	}
 	n := int(b[off])
 	if off+1+n > len(b) {
-		return 0, nil, oob("Change_User_Packet:auth_plugin_data", off+1+n, len(b))
+		return 0, nil, binpac.OutOfBound("Change_User_Packet:auth_plugin_data", off+1+n, len(b))
 	}
 	off += 1 + n
 	if n, err = nulString(b[off:], 542); err != nil {
@@ -530,7 +532,7 @@ func (p *parser) changeUserPacket(b []byte, pktLen uint32) (int, []byte, error) 
 	}
 	off += n
 	if off+2 > len(b) {
-		return 0, nil, oob("Change_User_Packet:charset", off+2, len(b))
+		return 0, nil, binpac.OutOfBound("Change_User_Packet:charset", off+2, len(b))
 	}
 	off += 2
 	// The grammar compares the offset with the packet's length plus 4.
@@ -577,24 +579,24 @@ func (p *parser) queryAttributes(b []byte) (int, error) {
 func (p *parser) attributes(b []byte, count int) (int, error) {
 	bm := int(int32(count+7)) / 8
 	if bm > len(b) || bm < 0 {
-		return 0, oob("Attributes:null_bitmap", bm, len(b))
+		return 0, binpac.OutOfBound("Attributes:null_bitmap", bm, len(b))
 	}
 	bitmap := b[:bm]
 	if bm+1 > len(b) {
-		return 0, oob("Attributes:send_types_to_server", bm+1, len(b))
+		return 0, binpac.OutOfBound("Attributes:send_types_to_server", bm+1, len(b))
 	}
 	if b[bm] != 1 {
-		return 0, enforce("Attributes:send_types_to_server")
+		return 0, binpac.EnforceViolation("Attributes:send_types_to_server")
 	}
 	off := bm + 1
 	if count > len(b)-off {
-		return 0, oob("Attributes:names", count, len(b)-off)
+		return 0, binpac.OutOfBound("Attributes:names", count, len(b)-off)
 	}
 	types := make([]uint8, count)
 	for i := range count {
 		t := b[off:]
 		if len(t) < 2 {
-			return 0, oob("AttributeTypeAndName:unsigned_flag", 2, len(t))
+			return 0, binpac.OutOfBound("AttributeTypeAndName:unsigned_flag", 2, len(t))
 		}
 		types[i] = t[0]
 		n, _, err := lenencString(t[2:])
@@ -622,7 +624,7 @@ func (p *parser) attributes(b []byte, count int) (int, error) {
 func binaryValue(typ uint8, b []byte) (int, error) {
 	fixed := func(n int, field string) (int, error) {
 		if len(b) < n {
-			return 0, oob("BinaryValue:"+field, n, len(b))
+			return 0, binpac.OutOfBound("BinaryValue:"+field, n, len(b))
 		}
 		return n, nil
 	}
@@ -656,33 +658,33 @@ func binaryValue(typ uint8, b []byte) (int, error) {
 		n, _, err := lenencString(b)
 		return n, err
 	}
-	return 0, invalidCaseIndex("BinaryValue", int64(typ))
+	return 0, binpac.InvalidCaseIndex("BinaryValue", int64(typ))
 }
 
 func binaryDate(b []byte) (int, error) {
 	if len(b) < 1 {
-		return 0, oob("BinaryDate:len", 1, len(b))
+		return 0, binpac.OutOfBound("BinaryDate:len", 1, len(b))
 	}
 	l := b[0]
 	if l != 0 && l != 4 && l != 7 && l != 11 {
-		return 0, enforce("BinaryDate:len")
+		return 0, binpac.EnforceViolation("BinaryDate:len")
 	}
 	off := 1
 	if l > 0 {
 		if len(b)-off < 4 {
-			return 0, oob("Date", 4, len(b)-off)
+			return 0, binpac.OutOfBound("Date", 4, len(b)-off)
 		}
 		off += 4
 	}
 	if l > 4 {
 		if len(b)-off < 3 {
-			return 0, oob("Time", 3, len(b)-off)
+			return 0, binpac.OutOfBound("Time", 3, len(b)-off)
 		}
 		off += 3
 	}
 	if l > 7 {
 		if off+4 > len(b) {
-			return 0, oob("BinaryDate:micros", off+4, len(b))
+			return 0, binpac.OutOfBound("BinaryDate:micros", off+4, len(b))
 		}
 		off += 4
 	}
@@ -691,26 +693,26 @@ func binaryDate(b []byte) (int, error) {
 
 func binaryTime(b []byte) (int, error) {
 	if len(b) < 1 {
-		return 0, oob("BinaryTime:len", 1, len(b))
+		return 0, binpac.OutOfBound("BinaryTime:len", 1, len(b))
 	}
 	l := b[0]
 	if l != 0 && l != 8 && l != 12 {
-		return 0, enforce("BinaryTime:len")
+		return 0, binpac.EnforceViolation("BinaryTime:len")
 	}
 	off := 1
 	if l > 0 {
 		d := b[off:]
 		if len(d) < 8 {
-			return 0, oob("DurationTime", 8, len(d))
+			return 0, binpac.OutOfBound("DurationTime", 8, len(d))
 		}
 		if d[0] != 0 && d[0] != 1 {
-			return 0, enforce("DurationTime:is_negative")
+			return 0, binpac.EnforceViolation("DurationTime:is_negative")
 		}
 		off += 8
 	}
 	if l > 8 {
 		if off+4 > len(b) {
-			return 0, oob("BinaryTime:micros", off+4, len(b))
+			return 0, binpac.OutOfBound("BinaryTime:micros", off+4, len(b))
 		}
 		off += 4
 	}
@@ -725,7 +727,7 @@ func (p *parser) commandResponse(b []byte, pktLen uint32) error {
 		return p.columnCount(b)
 	case expectColumnDefinition:
 		if len(b) < 1 {
-			return oob("ColumnDefinition:dummy", 1, len(b))
+			return binpac.OutOfBound("ColumnDefinition:dummy", 1, len(b))
 		}
 		if err := columnDefinition41(b[0], b[1:]); err != nil {
 			return err
@@ -738,7 +740,7 @@ func (p *parser) commandResponse(b []byte, pktLen uint32) error {
 		}
 	case expectColumnDefinitionOrEOF:
 		if len(b) < 1 {
-			return oob("ColumnDefinitionOrEOF:marker", 1, len(b))
+			return binpac.OutOfBound("ColumnDefinitionOrEOF:marker", 1, len(b))
 		}
 		if b[0] == 0xfe {
 			return p.eofOrOK(b[1:], pktLen)
@@ -768,7 +770,7 @@ func (p *parser) commandResponse(b []byte, pktLen uint32) error {
 
 func (p *parser) columnCount(b []byte) error {
 	if len(b) < 1 {
-		return oob("ColumnCountMeta:byte", 1, len(b))
+		return binpac.OutOfBound("ColumnCountMeta:byte", 1, len(b))
 	}
 	switch b[0] {
 	case 0x00:
@@ -806,7 +808,7 @@ func columnDefinition41(first byte, b []byte) error {
 	}
 	off += n
 	if off+12 > len(b) {
-		return oob("ColumnDefinition41:filler", off+12, len(b))
+		return binpac.OutOfBound("ColumnDefinition41:filler", off+12, len(b))
 	}
 	return nil
 }
@@ -822,7 +824,7 @@ func (p *parser) eofOrOK(b []byte, pktLen uint32) error {
 
 func (p *parser) resultset(b []byte, pktLen uint32) error {
 	if len(b) < 1 {
-		return oob("Resultset:marker", 1, len(b))
+		return binpac.OutOfBound("Resultset:marker", 1, len(b))
 	}
 	isEOF := b[0] == 0xfe
 	if isEOF {
@@ -848,10 +850,10 @@ func (p *parser) resultsetRow(first byte, b []byte) error {
 	}
 	fields := int(int32(p.colCount - 1))
 	if fields < 0 {
-		return oob("ResultsetRow:fields", fields, len(b))
+		return binpac.OutOfBound("ResultsetRow:fields", fields, len(b))
 	}
 	if fields > len(b)-off {
-		return oob("ResultsetRow:fields", fields, len(b)-off)
+		return binpac.OutOfBound("ResultsetRow:fields", fields, len(b)-off)
 	}
 	for range fields {
 		n, _, err := lenencString(b[off:])
@@ -865,7 +867,7 @@ func (p *parser) resultsetRow(first byte, b []byte) error {
 
 func (p *parser) status(b []byte) error {
 	if len(b) < 1 {
-		return oob("Command_Response_Status:pkt_type", 1, len(b))
+		return binpac.OutOfBound("Command_Response_Status:pkt_type", 1, len(b))
 	}
 	switch b[0] {
 	case 0x00:
@@ -890,10 +892,10 @@ func (p *parser) okPacket(b []byte) error {
 
 func (p *parser) errPacket(b []byte) error {
 	if len(b) < 2 {
-		return oob("ERR_Packet:code", 2, len(b))
+		return binpac.OutOfBound("ERR_Packet:code", 2, len(b))
 	}
 	if len(b) < 8 {
-		return oob("ERR_Packet:state", 8, len(b))
+		return binpac.OutOfBound("ERR_Packet:state", 8, len(b))
 	}
 	p.updateState(commandPhase)
 	p.ev.errorPacket(le16(b), b[8:])
@@ -902,7 +904,7 @@ func (p *parser) errPacket(b []byte) error {
 
 func (p *parser) eofPacket(b []byte, intermediate bool) error {
 	if len(b) < 4 {
-		return oob("EOF_Packet", 4, len(b))
+		return binpac.OutOfBound("EOF_Packet", 4, len(b))
 	}
 	p.ev.eof(intermediate)
 	return nil
@@ -910,7 +912,7 @@ func (p *parser) eofPacket(b []byte, intermediate bool) error {
 
 func (p *parser) eofWithMarker(b []byte) error {
 	if len(b) < 5 {
-		return oob("EOF_Packet_With_Marker", 5, len(b))
+		return binpac.OutOfBound("EOF_Packet_With_Marker", 5, len(b))
 	}
 	if err := p.eofPacket(b[1:], true); err != nil {
 		return err

@@ -70,9 +70,8 @@ type Analyzer struct {
 
 	mail *mail
 
-	tls       stream
-	tlsActive bool
-	done      bool
+	tls  support.Handoff // SSL after STLS
+	done bool
 
 	scratch []byte
 }
@@ -95,10 +94,8 @@ func (a *Analyzer) DeliverStream(data []byte, orig bool) {
 	if a.done {
 		return
 	}
-	if a.tlsActive {
-		if a.tls != nil {
-			a.tls.DeliverStream(data, orig)
-		}
+	if a.tls.Active() {
+		a.tls.DeliverStream(data, orig)
 		return
 	}
 	a.lp.DeliverStream(data, orig)
@@ -110,10 +107,8 @@ func (a *Analyzer) Undelivered(seq uint64, n int, orig bool) {
 	if a.done {
 		return
 	}
-	if a.tlsActive {
-		if a.tls != nil {
-			a.tls.Undelivered(seq, n, orig)
-		}
+	if a.tls.Active() {
+		a.tls.Undelivered(seq, n, orig)
 		return
 	}
 	a.lp.Undelivered(seq, n, orig)
@@ -127,10 +122,8 @@ func (a *Analyzer) EndOfData(orig bool) {
 	if a.done {
 		return
 	}
-	if a.tlsActive {
-		if a.tls != nil {
-			a.tls.EndOfData(orig)
-		}
+	if a.tls.Active() {
+		a.tls.EndOfData(orig)
 		return
 	}
 	a.lp.EndOfData(orig)
@@ -145,10 +138,7 @@ func (a *Analyzer) Done() {
 	if a.mail != nil {
 		a.endData()
 	}
-	if a.tls != nil {
-		a.tls.Done()
-		a.tls = nil
-	}
+	a.tls.Done()
 }
 
 // Weird implements support.LineHandler.
@@ -160,12 +150,10 @@ func (a *Analyzer) Plain([]byte, bool) {}
 // Line implements support.LineHandler: one line (POP3_Analyzer's
 // DeliverStream).
 func (a *Analyzer) Line(line []byte, orig bool) {
-	if a.tlsActive {
+	if a.tls.Active() {
 		// Lines the splitter still had when TLS began go to SSL as
 		// they are, as Zeek forwards them.
-		if a.tls != nil {
-			a.tls.DeliverStream(line, orig)
-		}
+		a.tls.DeliverStream(line, orig)
 		return
 	}
 	if a.h.partial() {
@@ -499,8 +487,7 @@ func (a *Analyzer) reply(line []byte) {
 
 // startTLS hands the connection to SSL after +OK to STLS.
 func (a *Analyzer) startTLS() {
-	a.tlsActive = true
-	a.tls = a.h.child("SSL")
+	a.tls.Begin(a.h.child("SSL"))
 }
 
 // mailData passes a line of a retrieved message to its MIME entity.

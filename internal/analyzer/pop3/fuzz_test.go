@@ -1,7 +1,6 @@
 package pop3
 
 import (
-	"bytes"
 	"testing"
 
 	at "github.com/heron-nsm/heron/internal/analyzer/analyzertest"
@@ -9,18 +8,7 @@ import (
 
 // fuzzScript turns fuzz input into a conversation: chunks separated by
 // 0xff bytes, alternating responder and originator.
-func fuzzScript(data []byte) []at.Chunk {
-	var script []at.Chunk
-	orig := false
-	for i, part := range bytes.Split(data, []byte{0xff}) {
-		if i > 256 {
-			break
-		}
-		script = append(script, at.Chunk{Orig: orig, Data: part})
-		orig = !orig
-	}
-	return append(script, at.End(true), at.End(false))
-}
+var fuzzScript = at.FuzzCoding{Sep: []byte{0xff}, MaxChunks: 257}.Script
 
 // FuzzAnalyzer feeds arbitrary conversations to the analyzer and its
 // message parsing: nothing may panic, and the command queue stays within

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/analyzer/binpac"
 )
 
 // Analyzer is the RDP analyzer of one TCP connection (Zeek's
@@ -58,7 +59,7 @@ func (a *Analyzer) DeliverStream(data []byte, orig bool) {
 		return
 	}
 	if err := a.flows[dir(orig)].deliver(data, a.p.frame); err != nil {
-		a.h.violation(violationReason(err))
+		a.h.violation(binpac.Reason(err))
 		a.s.violation()
 	}
 }

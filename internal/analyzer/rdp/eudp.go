@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/analyzer/binpac"
 )
 
 // RDP-UDP (MS-RDPEUDP) is analysed only as far as Zeek's RDPEUDP
@@ -33,7 +34,7 @@ const (
 
 // eudpPacSource names the grammar's file in binpac's messages (see
 // pacSource).
-const eudpPacSource = "src/analyzer/protocol/rdp/rdpeudp-protocol.pac"
+const eudpPacSource binpac.Source = "src/analyzer/protocol/rdp/rdpeudp-protocol.pac"
 
 // eudpHost is what the RDPEUDP analyzer needs from the framework.
 type eudpHost interface {
@@ -61,7 +62,7 @@ func newEUDP(h eudpHost) *eudpAnalyzer {
 // DeliverPacket implements analyzer.Analyzer: each datagram is one PDU.
 func (a *eudpAnalyzer) DeliverPacket(data []byte, orig bool) {
 	if err := a.pdu(data, orig); err != nil {
-		a.h.violation(violationReason(err))
+		a.h.violation(binpac.Reason(err))
 	}
 }
 
@@ -114,27 +115,27 @@ func (a *eudpAnalyzer) pdu(b []byte, orig bool) error {
 // grammar). line is where the grammar's reference to it is.
 func synPayloads(b []byte, typ string, line int) (flags uint16, ack uint32, ver uint16, err error) {
 	if len(b) < 16 {
-		return 0, 0, 0, oob(typ+":syndata_payload", 16, len(b))
+		return 0, 0, 0, binpac.OutOfBound(typ+":syndata_payload", 16, len(b))
 	}
 	ack = binary.BigEndian.Uint32(b)
 	flags = binary.BigEndian.Uint16(b[6:])
 	off := 16
 	if flags&eudpFlagCorrID != 0 {
 		if len(b)-off < 32 {
-			return 0, 0, 0, oob("RDPUDP_CORRELATION_ID_PAYLOAD", 32, len(b)-off)
+			return 0, 0, 0, binpac.OutOfBound("RDPUDP_CORRELATION_ID_PAYLOAD", 32, len(b)-off)
 		}
 		off += 32
 	}
 	if flags&eudpFlagSynEx == 0 {
-		return 0, 0, 0, pacf("invalid case: %s:%d:has_synex_payload: 0 (true)", eudpPacSource, line)
+		return 0, 0, 0, binpac.Errorf("invalid case: %s:%d:has_synex_payload: 0 (true)", eudpPacSource, line)
 	}
 	s := b[off:]
 	if len(s) < 4 {
-		return 0, 0, 0, oob("RDPUDP_SYNEX_PAYLOAD:uUdpVer", 4, len(s))
+		return 0, 0, 0, binpac.OutOfBound("RDPUDP_SYNEX_PAYLOAD:uUdpVer", 4, len(s))
 	}
 	ver = binary.BigEndian.Uint16(s[2:])
 	if ver == eudpVersion3 && 32 > len(s)-4 {
-		return 0, 0, 0, oob("RDPUDP_SYNEX_PAYLOAD:has_cookie_hash", 32, len(s)-4)
+		return 0, 0, 0, binpac.OutOfBound("RDPUDP_SYNEX_PAYLOAD:has_cookie_hash", 32, len(s)-4)
 	}
 	return flags, ack, ver, nil
 }
@@ -142,34 +143,34 @@ func synPayloads(b []byte, typ string, line int) (flags uint16, ack uint32, ver 
 // ack1 parses a version 1 ACK datagram.
 func (a *eudpAnalyzer) ack1(b []byte) error {
 	if len(b) < 8 {
-		return oob("RDPEUDP1_ACK:fec_header", 8, len(b))
+		return binpac.OutOfBound("RDPEUDP1_ACK:fec_header", 8, len(b))
 	}
 	flags := binary.BigEndian.Uint16(b[6:])
 	v := b[8:]
 	if len(v) < 2 {
-		return oob("RDPUDP_ACK_VECTOR_HEADER:uAckVectorSize", 2, len(v))
+		return binpac.OutOfBound("RDPUDP_ACK_VECTOR_HEADER:uAckVectorSize", 2, len(v))
 	}
 	n := int(binary.BigEndian.Uint16(v))
 	if n > len(v)-2 {
-		return oob("RDPUDP_ACK_VECTOR_HEADER:AckVectorElement", n, len(v)-2)
+		return binpac.OutOfBound("RDPUDP_ACK_VECTOR_HEADER:AckVectorElement", n, len(v)-2)
 	}
 	size := 2 + n
 	if pad := size % 4; pad != 0 {
 		size += 4 - pad
 	}
 	if size > len(v) {
-		return oob("RDPUDP_ACK_VECTOR_HEADER", size, len(v))
+		return binpac.OutOfBound("RDPUDP_ACK_VECTOR_HEADER", size, len(v))
 	}
 	off := 8 + size
 	if flags&eudpFlagAckOfAck != 0 {
 		if len(b)-off < 4 {
-			return oob("RDPUDP_ACK_OF_ACKVECTOR_HEADER", 4, len(b)-off)
+			return binpac.OutOfBound("RDPUDP_ACK_OF_ACKVECTOR_HEADER", 4, len(b)-off)
 		}
 		off += 4
 	}
 	if flags&eudpFlagData != 0 {
 		if len(b)-off < 8 {
-			return oob("RDPUDP_SOURCE_PAYLOAD_HEADER", 8, len(b)-off)
+			return binpac.OutOfBound("RDPUDP_SOURCE_PAYLOAD_HEADER", 8, len(b)-off)
 		}
 	}
 	if a.state == eudpNeedACK {
@@ -181,7 +182,7 @@ func (a *eudpAnalyzer) ack1(b []byte) error {
 // ack2 parses a version 2 datagram.
 func (a *eudpAnalyzer) ack2(b []byte) error {
 	if len(b) < 3 {
-		return oob("RDPEUDP2_ACK:header", 3, len(b))
+		return binpac.OutOfBound("RDPEUDP2_ACK:header", 3, len(b))
 	}
 	// Packet type 8 is a dummy packet.
 	if b[0]&0x78 != 8 && a.state == eudpNeedACK {

@@ -10,22 +10,7 @@ import (
 // fuzzScript turns fuzz input into a conversation: chunks separated by
 // 0xff 0xff, alternating originator and responder; a chunk that starts
 // with 0xfe is a gap of as many bytes as its length.
-func fuzzScript(data []byte) []at.Chunk {
-	var script []at.Chunk
-	orig := true
-	for i, part := range bytes.Split(data, []byte{0xff, 0xff}) {
-		if i > 64 {
-			break
-		}
-		if len(part) > 0 && part[0] == 0xfe {
-			script = append(script, at.Gap(orig, len(part)))
-		} else {
-			script = append(script, at.Chunk{Orig: orig, Data: part})
-		}
-		orig = !orig
-	}
-	return append(script, at.End(true), at.End(false))
-}
+var fuzzScript = at.FuzzCoding{Sep: []byte{0xff, 0xff}, GapMark: []byte{0xfe}, FirstOrig: true, MaxChunks: 65}.Script
 
 func encodeScript(script []at.Chunk) []byte {
 	var b []byte

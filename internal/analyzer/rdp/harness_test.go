@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf16"
 
+	at "github.com/heron-nsm/heron/internal/analyzer/analyzertest"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
@@ -21,7 +22,7 @@ type testHost struct {
 	logs       []Info
 	certs      int
 	timers     []timer
-	in         *innerRecorder
+	in         *at.Recorder
 }
 
 type timer struct {
@@ -51,7 +52,7 @@ func (h *testHost) addTimer(at zeek.Time, fn func(zeek.Time)) {
 	h.timers = append(h.timers, timer{at, fn})
 }
 func (h *testHost) inner() innerSession {
-	h.in = &innerRecorder{}
+	h.in = &at.Recorder{}
 	return h.in
 }
 
@@ -74,21 +75,6 @@ func (h *testHost) advance(now zeek.Time) {
 		}
 	}
 }
-
-// innerRecorder stands for the protocol detection of the TLS stream.
-type innerRecorder struct {
-	data [2][]byte
-	gaps int
-	ends int
-	done bool
-}
-
-func (r *innerRecorder) DeliverStream(data []byte, orig bool) {
-	r.data[dir(orig)] = append(r.data[dir(orig)], data...)
-}
-func (r *innerRecorder) Undelivered(_ uint64, n int, _ bool) { r.gaps += n }
-func (r *innerRecorder) EndOfData(bool)                      { r.ends++ }
-func (r *innerRecorder) Done()                               { r.done = true }
 
 // rig is an analyzer with its test host, a StreamSink for analyzertest.
 type rig struct {
@@ -116,7 +102,7 @@ func (r *rig) summary() []string {
 	}
 	out = append(out, fmt.Sprintf("confirms %d certs %d", r.h.confirms, r.h.certs))
 	if in := r.h.in; in != nil {
-		out = append(out, fmt.Sprintf("tls orig=%q resp=%q gaps=%d done=%v", in.data[1], in.data[0], in.gaps, in.done))
+		out = append(out, fmt.Sprintf("tls orig=%q resp=%q gaps=%d done=%v", in.Data[1], in.Data[0], in.Gaps, in.IsDone))
 	}
 	return out
 }

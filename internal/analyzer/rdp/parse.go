@@ -1,5 +1,7 @@
 package rdp
 
+import "github.com/heron-nsm/heron/internal/analyzer/binpac"
+
 // This file parses one TPKT frame the way Zeek's RDP grammar
 // (src/analyzer/protocol/rdp/rdp-protocol.pac) does: the same fields, the
 // same bounds checks in the same order, the same events in the same
@@ -69,7 +71,7 @@ func (p *parser) frame(b []byte) error {
 // cotp parses the X.224 TPDU of a frame.
 func (p *parser) cotp(b []byte) error {
 	if len(b) < 2 {
-		return oob("COTP:pdu", 2, len(b))
+		return binpac.OutOfBound("COTP:pdu", 2, len(b))
 	}
 	cotpLen := int(b[0])
 	switch b[1] {
@@ -87,7 +89,7 @@ func (p *parser) cotp(b []byte) error {
 // negotiation response or failure).
 func (p *parser) connectConfirm(b []byte, cotpLen int) error {
 	if len(b) < 5 {
-		return oob("Connect_Confirm:flags", 5, len(b))
+		return binpac.OutOfBound("Connect_Confirm:flags", 5, len(b))
 	}
 	// Whatever the length byte says is left after the fixed part is the
 	// negotiation record.
@@ -96,7 +98,7 @@ func (p *parser) connectConfirm(b []byte, cotpLen int) error {
 	}
 	r := b[5:]
 	if len(r) < 8 {
-		return oob("Connect_Confirm_Record", 8, len(r))
+		return binpac.OutOfBound("Connect_Confirm_Record", 8, len(r))
 	}
 	switch r[0] {
 	case 2:
@@ -104,15 +106,15 @@ func (p *parser) connectConfirm(b []byte, cotpLen int) error {
 	case 3:
 		return p.negotiationFailure(r[1:])
 	}
-	return invalidCaseIndex("Connect_Confirm_Record", int64(r[0]))
+	return binpac.InvalidCaseIndex("Connect_Confirm_Record", int64(r[0]))
 }
 
 func (p *parser) negotiationResponse(b []byte) error {
 	if len(b) < 7 {
-		return oob("RDP_Negotiation_Response", 7, len(b))
+		return binpac.OutOfBound("RDP_Negotiation_Response", 7, len(b))
 	}
 	if le16(b[1:]) != 8 {
-		return enforce("RDP_Negotiation_Response:length")
+		return binpac.EnforceViolation("RDP_Negotiation_Response:length")
 	}
 	selected := le32(b[3:])
 	if selected > 0 {
@@ -124,7 +126,7 @@ func (p *parser) negotiationResponse(b []byte) error {
 
 func (p *parser) negotiationFailure(b []byte) error {
 	if len(b) < 7 {
-		return oob("RDP_Negotiation_Failure", 7, len(b))
+		return binpac.OutOfBound("RDP_Negotiation_Failure", 7, len(b))
 	}
 	p.ev.negotiationFailure(le32(b[3:]))
 	return nil
@@ -137,7 +139,7 @@ const cookiePrefix = "Cookie: mstshash="
 // line, then the optional negotiation request.
 func (p *parser) connectRequest(b []byte, cotpLen int) error {
 	if len(b) < 5 {
-		return oob("Connect_Request:flow_control", 5, len(b))
+		return binpac.OutOfBound("Connect_Request:flow_control", 5, len(b))
 	}
 	off := 5
 	var cookie []byte
@@ -152,7 +154,7 @@ func (p *parser) connectRequest(b []byte, cotpLen int) error {
 		}
 		cookie = b[off:end]
 		if !hasPrefix(b[end:], "\r\n") {
-			return mismatch(85, `\x0d\x0a`, b[end:])
+			return pacSource.Mismatch(85, `\x0d\x0a`, b[end:])
 		}
 		off = end + 2
 	}
@@ -161,10 +163,10 @@ func (p *parser) connectRequest(b []byte, cotpLen int) error {
 	if off+2-cotpLen-1 != 0 {
 		r := b[off:]
 		if len(r) < 8 {
-			return oob("RDP_Negotiation_Request", 8, len(r))
+			return binpac.OutOfBound("RDP_Negotiation_Request", 8, len(r))
 		}
 		if le16(r[2:]) != 8 {
-			return enforce("RDP_Negotiation_Request:length")
+			return binpac.EnforceViolation("RDP_Negotiation_Request:length")
 		}
 	}
 	p.ev.connectRequest(cookie, hasCookie)
@@ -177,7 +179,7 @@ func hasPrefix(b []byte, s string) bool { return len(b) >= len(s) && string(b[:l
 // Connect Response (server).
 func (p *parser) dtData(b []byte) error {
 	if len(b) < 3 {
-		return oob("DT_Data:application_type", 3, len(b))
+		return binpac.OutOfBound("DT_Data:application_type", 3, len(b))
 	}
 	switch b[2] {
 	case 0x65:
@@ -192,7 +194,7 @@ func (p *parser) dtData(b []byte) error {
 // the length.
 func (p *parser) asn1Meta(b []byte) (size int, length uint64, err error) {
 	if len(b) < 2 {
-		return 0, 0, oob("ASN1EncodingMeta:len", 2, len(b))
+		return 0, 0, binpac.OutOfBound("ASN1EncodingMeta:len", 2, len(b))
 	}
 	l := b[1]
 	more := 0
@@ -200,7 +202,7 @@ func (p *parser) asn1Meta(b []byte) (size int, length uint64, err error) {
 		more = int(l & 0x7f)
 	}
 	if len(b) < 2+more {
-		return 0, 0, oob("ASN1EncodingMeta:more_len", 2+more, len(b))
+		return 0, 0, binpac.OutOfBound("ASN1EncodingMeta:more_len", 2+more, len(b))
 	}
 	if l&0x80 == 0 {
 		return 2, uint64(l), nil
@@ -229,9 +231,9 @@ func (p *parser) asn1Encoding(b []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n := cInt(length)
+	n := binpac.CInt(length)
 	if ms+n > len(b) || n < 0 {
-		return 0, oob("ASN1Encoding:content", ms+n, len(b))
+		return 0, binpac.OutOfBound("ASN1Encoding:content", ms+n, len(b))
 	}
 	return ms + n, nil
 }
@@ -244,9 +246,9 @@ func (p *parser) skipMetaPad(b []byte, off int, where string) (int, error) {
 		return 0, err
 	}
 	off += ms
-	n := cInt(length)
+	n := binpac.CInt(length)
 	if off+n > len(b) || n < 0 {
-		return 0, oob(where, off+n, len(b))
+		return 0, binpac.OutOfBound(where, off+n, len(b))
 	}
 	return off + n, nil
 }
@@ -270,32 +272,32 @@ func (p *parser) clientHeader(b []byte) error {
 		}
 	}
 	if off+4 > len(b) {
-		return oob("Client_Header:user_data_length", off+4, len(b))
+		return binpac.OutOfBound("Client_Header:user_data_length", off+4, len(b))
 	}
 	off += 4
 	// GCC connection data.
 	c := b[off:]
 	if len(c) < 2 {
-		return oob("GCC_Client_Connection_Data:key_object_length", 2, len(c))
+		return binpac.OutOfBound("GCC_Client_Connection_Data:key_object_length", 2, len(c))
 	}
 	k := int(be16(c))
 	if k > len(c)-2 {
-		return oob("GCC_Client_Connection_Data:key_object", k, len(c)-2)
+		return binpac.OutOfBound("GCC_Client_Connection_Data:key_object", k, len(c)-2)
 	}
 	if len(c) < 2+k+2 {
-		return oob("GCC_Client_Connection_Data:connect_data_connect_pdu", 2+k+2, len(c))
+		return binpac.OutOfBound("GCC_Client_Connection_Data:connect_data_connect_pdu", 2+k+2, len(c))
 	}
 	off += 2 + k + 2
 	// GCC Conference Create Request.
 	c = b[off:]
 	if len(c) < 8 {
-		return oob("GCC_Client_Create_Request:h221_nonstandard_length", 8, len(c))
+		return binpac.OutOfBound("GCC_Client_Create_Request:h221_nonstandard_length", 8, len(c))
 	}
 	if !hasPrefix(c[8:], "Duca") {
-		return mismatch(196, "Duca", c[8:])
+		return pacSource.Mismatch(196, "Duca", c[8:])
 	}
 	if len(c) < 14 {
-		return oob("GCC_Client_Create_Request:user_data_value_length", 14, len(c))
+		return binpac.OutOfBound("GCC_Client_Create_Request:user_data_value_length", 14, len(c))
 	}
 	off += 14
 	return p.dataBlocks(b[off:])
@@ -305,7 +307,7 @@ func (p *parser) clientHeader(b []byte) error {
 // Create Response and the server's data blocks.
 func (p *parser) serverHeader(b []byte) error {
 	if len(b) < 3 {
-		return oob("Server_Header:type_length", 3, len(b))
+		return binpac.OutOfBound("Server_Header:type_length", 3, len(b))
 	}
 	off := 3
 	// connect_response_result and connect_response_called_id.
@@ -321,32 +323,32 @@ func (p *parser) serverHeader(b []byte) error {
 		return err
 	}
 	if off+4 > len(b) {
-		return oob("Server_Header:user_data_length", off+4, len(b))
+		return binpac.OutOfBound("Server_Header:user_data_length", off+4, len(b))
 	}
 	off += 4
 	// GCC connection data.
 	c := b[off:]
 	if len(c) < 2 {
-		return oob("GCC_Server_Connection_Data:key_object_length", 2, len(c))
+		return binpac.OutOfBound("GCC_Server_Connection_Data:key_object_length", 2, len(c))
 	}
 	k := int(be16(c))
 	if k > len(c)-2 {
-		return oob("GCC_Server_Connection_Data:key_object", k, len(c)-2)
+		return binpac.OutOfBound("GCC_Server_Connection_Data:key_object", k, len(c)-2)
 	}
 	if len(c) < 2+k+1 {
-		return oob("GCC_Server_Connection_Data:connect_data_connect_pdu", 2+k+1, len(c))
+		return binpac.OutOfBound("GCC_Server_Connection_Data:connect_data_connect_pdu", 2+k+1, len(c))
 	}
 	off += 2 + k + 1
 	// GCC Conference Create Response.
 	c = b[off:]
 	if len(c) < 9 {
-		return oob("GCC_Server_Create_Response:h221_nonstandard_length", 9, len(c))
+		return binpac.OutOfBound("GCC_Server_Create_Response:h221_nonstandard_length", 9, len(c))
 	}
 	if !hasPrefix(c[9:], "McDn") {
-		return mismatch(310, "McDn", c[9:])
+		return pacSource.Mismatch(310, "McDn", c[9:])
 	}
 	if len(c) < 15 {
-		return oob("GCC_Server_Create_Response:user_data_value_length", 15, len(c))
+		return binpac.OutOfBound("GCC_Server_Create_Response:user_data_value_length", 15, len(c))
 	}
 	p.ev.confirm()
 	p.ev.gccServerCreateResponse(c[5])
@@ -369,12 +371,12 @@ const (
 func (p *parser) dataBlocks(b []byte) error {
 	for len(b) > 0 {
 		if len(b) < 4 {
-			return oob("Data_Block:header", 4, len(b))
+			return binpac.OutOfBound("Data_Block:header", 4, len(b))
 		}
 		typ, length := le16(b), le16(b[2:])
 		n := int(length) - 4
 		if 4+n > len(b) || n < 0 {
-			return oob("Data_Block:block", 4+n, len(b))
+			return binpac.OutOfBound("Data_Block:block", 4+n, len(b))
 		}
 		if err := p.block(typ, length, b[4:4+n]); err != nil {
 			return err
@@ -390,26 +392,26 @@ func (p *parser) block(typ, length uint16, b []byte) error {
 		return p.clientCoreData(b)
 	case blockClientSecurity:
 		if len(b) < 8 {
-			return oob("Client_Security_Data", 8, len(b))
+			return binpac.OutOfBound("Client_Security_Data", 8, len(b))
 		}
 	case blockClientNetwork:
 		return p.clientNetworkData(b)
 	case blockClientCluster:
 		if len(b) < 8 {
-			return oob("Client_Cluster_Data", 8, len(b))
+			return binpac.OutOfBound("Client_Cluster_Data", 8, len(b))
 		}
 	case blockServerCore:
 		if len(b) < 4 {
-			return oob("Server_Core_Data:version_minor", 4, len(b))
+			return binpac.OutOfBound("Server_Core_Data:version_minor", 4, len(b))
 		}
 		if length != 8 && len(b) < 8 {
-			return oob("Server_Core_Data:client_requested_protocols", 8, len(b))
+			return binpac.OutOfBound("Server_Core_Data:client_requested_protocols", 8, len(b))
 		}
 	case blockServerSecurity:
 		return p.serverSecurityData(b)
 	case blockServerNetwork:
 		if len(b) < 4 {
-			return oob("Server_Network_Data", 4, len(b))
+			return binpac.OutOfBound("Server_Network_Data", 4, len(b))
 		}
 	}
 	return nil
@@ -424,7 +426,7 @@ func (p *parser) clientCoreData(b []byte) error {
 		{128, "ime_file_name"}, {142, "early_capability_flags"}, {206, "dig_product_id"},
 	} {
 		if len(b) < c.end {
-			return oob("Client_Core_Data:"+c.field, c.end, len(b))
+			return binpac.OutOfBound("Client_Core_Data:"+c.field, c.end, len(b))
 		}
 	}
 	cd := clientCore{
@@ -447,24 +449,24 @@ const maxChannels = 1000
 
 func (p *parser) clientNetworkData(b []byte) error {
 	if len(b) < 4 {
-		return oob("Client_Network_Data:channel_count", 4, len(b))
+		return binpac.OutOfBound("Client_Network_Data:channel_count", 4, len(b))
 	}
 	count := le32(b)
 	if count > maxChannels {
-		return enforce("Client_Network_Data:channel_count")
+		return binpac.EnforceViolation("Client_Network_Data:channel_count")
 	}
 	n := int(count)
 	if n > len(b)-4 {
-		return oob("Client_Network_Data:channel_def_array", n, len(b)-4)
+		return binpac.OutOfBound("Client_Network_Data:channel_def_array", n, len(b)-4)
 	}
 	names := p.channels[:0]
 	d := b[4:]
 	for range n {
 		if len(d) < 8 {
-			return oob("Client_Channel_Def:name", 8, len(d))
+			return binpac.OutOfBound("Client_Channel_Def:name", 8, len(d))
 		}
 		if len(d) < 12 {
-			return oob("Client_Channel_Def:options", 12, len(d))
+			return binpac.OutOfBound("Client_Channel_Def:options", 12, len(d))
 		}
 		names = append(names, d[:8])
 		d = d[12:]
@@ -482,24 +484,24 @@ const maxDataLength = 262144
 
 func (p *parser) serverSecurityData(b []byte) error {
 	if len(b) < 16 {
-		return oob("Server_Security_Data:server_cert_length", 16, len(b))
+		return binpac.OutOfBound("Server_Security_Data:server_cert_length", 16, len(b))
 	}
 	method, level := le32(b), le32(b[4:])
 	randomLen, certLen := le32(b[8:]), le32(b[12:])
 	if !(level == 0 && method == 0 && randomLen == 0 || randomLen == 0x20) {
-		return enforce("Server_Security_Data:server_random_length")
+		return binpac.EnforceViolation("Server_Security_Data:server_random_length")
 	}
 	if randomLen > maxDataLength {
-		return enforce("Server_Security_Data:server_cert_length")
+		return binpac.EnforceViolation("Server_Security_Data:server_cert_length")
 	}
 	rl := int(randomLen)
 	if 16+rl > len(b) {
-		return oob("Server_Security_Data:server_random", 16+rl, len(b))
+		return binpac.OutOfBound("Server_Security_Data:server_random", 16+rl, len(b))
 	}
 	off := 16 + rl
-	cl := cInt(uint64(certLen))
+	cl := binpac.CInt(uint64(certLen))
 	if off+cl > len(b) || cl < 0 {
-		return oob("Server_Security_Data:server_certificate", off+cl, len(b))
+		return binpac.OutOfBound("Server_Security_Data:server_certificate", off+cl, len(b))
 	}
 	if err := p.serverCertificate(b[off : off+cl]); err != nil {
 		return err
@@ -514,7 +516,7 @@ func (p *parser) serverSecurityData(b []byte) error {
 
 func (p *parser) serverCertificate(b []byte) error {
 	if len(b) < 4 {
-		return oob("Server_Certificate:version", 4, len(b))
+		return binpac.OutOfBound("Server_Certificate:version", 4, len(b))
 	}
 	version := le32(b)
 	certType := version & 0x7fffffff
@@ -528,7 +530,7 @@ func (p *parser) serverCertificate(b []byte) error {
 			return err
 		}
 	default:
-		return invalidCaseIndex("Server_Certificate", int64(certType))
+		return binpac.InvalidCaseIndex("Server_Certificate", int64(certType))
 	}
 	p.ev.serverCertificate(certType, version&0x80000000 == 0)
 	return nil
@@ -537,33 +539,33 @@ func (p *parser) serverCertificate(b []byte) error {
 // proprietaryCert checks the bounds of a proprietary server certificate.
 func proprietaryCert(b []byte) error {
 	if len(b) < 12 {
-		return oob("Server_Proprietary_Cert:public_key_blob_length", 12, len(b))
+		return binpac.OutOfBound("Server_Proprietary_Cert:public_key_blob_length", 12, len(b))
 	}
 	kbl := int(le16(b[10:]))
 	if 12+kbl > len(b) {
-		return oob("Server_Proprietary_Cert:public_key_blob", 12+kbl, len(b))
+		return binpac.OutOfBound("Server_Proprietary_Cert:public_key_blob", 12+kbl, len(b))
 	}
 	k := b[12 : 12+kbl]
 	if len(k) < 4 {
-		return oob("Public_Key_Blob:magic", 4, len(k))
+		return binpac.OutOfBound("Public_Key_Blob:magic", 4, len(k))
 	}
 	if len(k) < 16 {
-		return oob("Public_Key_Blob:public_exponent", 16, len(k))
+		return binpac.OutOfBound("Public_Key_Blob:public_exponent", 16, len(k))
 	}
 	keyLen := le32(k[4:])
 	if keyLen > maxDataLength {
-		return enforce("Public_Key_Blob:key_length")
+		return binpac.EnforceViolation("Public_Key_Blob:key_length")
 	}
 	if 16+int(keyLen) > len(k) {
-		return oob("Public_Key_Blob:modulus", 16+int(keyLen), len(k))
+		return binpac.OutOfBound("Public_Key_Blob:modulus", 16+int(keyLen), len(k))
 	}
 	off := 12 + kbl
 	if off+4 > len(b) {
-		return oob("Server_Proprietary_Cert:signature_blob_length", off+4, len(b))
+		return binpac.OutOfBound("Server_Proprietary_Cert:signature_blob_length", off+4, len(b))
 	}
 	sbl := int(le16(b[off+2:]))
 	if off+4+sbl > len(b) {
-		return oob("Server_Proprietary_Cert:signature_blob", off+4+sbl, len(b))
+		return binpac.OutOfBound("Server_Proprietary_Cert:signature_blob", off+4+sbl, len(b))
 	}
 	return nil
 }
@@ -573,26 +575,26 @@ const maxCerts = 1000
 
 func (p *parser) x509Chain(b []byte) error {
 	if len(b) < 4 {
-		return oob("X509:num_of_certs", 4, len(b))
+		return binpac.OutOfBound("X509:num_of_certs", 4, len(b))
 	}
 	num := le32(b)
 	if num > maxCerts {
-		return enforce("X509:num_of_certs")
+		return binpac.EnforceViolation("X509:num_of_certs")
 	}
 	if int(num) > len(b)-4 {
-		return oob("X509:certs", int(num), len(b)-4)
+		return binpac.OutOfBound("X509:certs", int(num), len(b)-4)
 	}
 	d := b[4:]
 	for range num {
 		if len(d) < 4 {
-			return oob("X509_Cert_Data:cert_len", 4, len(d))
+			return binpac.OutOfBound("X509_Cert_Data:cert_len", 4, len(d))
 		}
 		cl := le32(d)
 		if cl > maxDataLength {
-			return enforce("X509_Cert_Data:cert_len")
+			return binpac.EnforceViolation("X509_Cert_Data:cert_len")
 		}
 		if 4+int(cl) > len(d) {
-			return oob("X509_Cert_Data:cert", 4+int(cl), len(d))
+			return binpac.OutOfBound("X509_Cert_Data:cert", 4+int(cl), len(d))
 		}
 		p.ev.x509Cert(d[4 : 4+cl])
 		d = d[4+cl:]

@@ -86,7 +86,7 @@ func TestEncryptionTakesEffectPerDelivery(t *testing.T) {
 	if len(r.h.violations) != 1 || !strings.Contains(r.h.violations[0], "COTP:pdu: 2 > 0") {
 		t.Errorf("violations = %q, want one for the short TPKT", r.h.violations)
 	}
-	if r.h.in == nil || string(r.h.in.data[1]) != "\x16\x03\x01" {
+	if r.h.in == nil || string(r.h.in.Data[1]) != "\x16\x03\x01" {
 		t.Errorf("TLS stream: %v", got)
 	}
 }
@@ -324,7 +324,7 @@ func TestTLSForwardNoAllocs(t *testing.T) {
 	r.DeliverStream(connectRequest("c", 1), true)
 	r.DeliverStream(connectConfirm(2, 1), false)
 	r.DeliverStream([]byte{0x16}, true)
-	r.h.in.data = [2][]byte{make([]byte, 0, 1<<20), make([]byte, 0, 1<<20)}
+	r.h.in.Data = [2][]byte{make([]byte, 0, 1<<20), make([]byte, 0, 1<<20)}
 	payload := make([]byte, 1400)
 	if n := testing.AllocsPerRun(100, func() { r.DeliverStream(payload, true) }); n != 0 {
 		t.Errorf("%v allocations per delivery", n)

@@ -1,6 +1,9 @@
 package sip
 
-import "github.com/heron-nsm/heron/internal/analyzer"
+import (
+	"github.com/heron-nsm/heron/internal/analyzer"
+	"github.com/heron-nsm/heron/internal/analyzer/binpac"
+)
 
 // Analyzer is the SIP analyzer of one UDP connection (Zeek's
 // SIP_Analyzer): every datagram goes to the request flow or, when it
@@ -39,7 +42,7 @@ func (a *Analyzer) DeliverPacket(data []byte, orig bool) {
 		f = &a.flows[1]
 	}
 	if err := f.deliver(data); err != nil {
-		a.h.violation(violationReason(err))
+		a.h.violation(binpac.Reason(err))
 	}
 }
 

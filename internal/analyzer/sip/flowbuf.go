@@ -1,5 +1,7 @@
 package sip
 
+import "github.com/heron-nsm/heron/internal/analyzer/binpac"
+
 // flowBuffer behaves as binpac's FlowBuffer (binpac_buffer.cc) in the
 // modes Zeek's SIP grammar uses: lines ended by CR, LF or CR LF, and
 // frames of a given length. Zeek's SIP flow is a binpac flowunit, so
@@ -151,7 +153,7 @@ func (f *flowBuffer) appendBuf(n int) error {
 	if need := len(f.buf) + n; need > f.capa {
 		l := max(need, minCapacity, 2*f.capa)
 		if l > maxCapacity {
-			return pacf("flowbuffer allocation failed: expand past max capacity %d/%d", l, maxCapacity)
+			return binpac.ExpandPastMax(l, maxCapacity)
 		}
 		f.capa = l
 	}

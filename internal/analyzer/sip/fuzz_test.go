@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/heron-nsm/heron/internal/analyzer/binpac"
 )
 
 var updateSeeds = flag.Bool("update-seeds", false, "rewrite the fuzz seed corpora under testdata/fuzz")
@@ -98,10 +100,10 @@ func FuzzLines(f *testing.F) {
 		}
 		ev := &checkEvents{check: check}
 		fl := flow{ev: ev, isOrig: true}
-		if err := fl.requestLine(line); err != nil && !errors.As(err, new(pacError)) {
+		if err := fl.requestLine(line); err != nil && !errors.As(err, new(binpac.Error)) {
 			t.Fatal(err)
 		}
-		if err := fl.statusLine(line); err != nil && !errors.As(err, new(pacError)) {
+		if err := fl.statusLine(line); err != nil && !errors.As(err, new(binpac.Error)) {
 			t.Fatal(err)
 		}
 		if err := fl.header(line); err == nil && ev.headers != 1 {

@@ -1,6 +1,10 @@
 package sip
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/heron-nsm/heron/internal/analyzer/binpac"
+)
 
 // This file parses SIP messages the way Zeek's grammar
 // (src/analyzer/protocol/sip/sip-protocol.pac) does through binpac: a
@@ -185,7 +189,7 @@ func (f *flow) body() (bool, error) {
 			}
 		default:
 			if f.contentLength < 0 {
-				return false, invalidLength(68, f.contentLength)
+				return false, pacSource.InvalidLength(68, f.contentLength)
 			}
 			f.bodyBuffer = 0
 			return true, nil
@@ -230,15 +234,15 @@ func span(b []byte, class func(byte) bool) int {
 // size and the number.
 func version(b []byte) (int, []byte, error) {
 	if len(b) < 4 {
-		return 0, nil, oob("SIP_Version:anonymous_field_010", 4, len(b))
+		return 0, nil, binpac.OutOfBound("SIP_Version:anonymous_field_010", 4, len(b))
 	}
 	if string(b[:4]) != "SIP/" {
-		return 0, nil, mismatch(45, "SIP/", b)
+		return 0, nil, pacSource.Mismatch(45, "SIP/", b)
 	}
 	v := b[4:]
 	n := span(v, isDigit)
 	if n == 0 || n == len(v) || v[n] != '.' || n+1 == len(v) || !isDigit(v[n+1]) {
-		return 0, nil, mismatch(46, `[0-9]+\.[0-9]+`, v)
+		return 0, nil, pacSource.Mismatch(46, `[0-9]+\.[0-9]+`, v)
 	}
 	n++
 	n += span(v[n:], isDigit)
@@ -251,14 +255,14 @@ func (f *flow) requestLine(b []byte) error {
 	off := junk
 	m := span(b[off:], isToken)
 	if m == 0 {
-		return mismatch(23, "[a-zA-Z0-9_.!%*+`'~-]+", b[off:])
+		return pacSource.Mismatch(23, "[a-zA-Z0-9_.!%*+`'~-]+", b[off:])
 	}
 	method := b[off : off+m]
 	off += m
 	off += span(b[off:], isWS)
 	u := span(b[off:], isURIChar)
 	if u == 0 {
-		return mismatch(25, "[[:alnum:]@[:punct:]]+", b[off:])
+		return pacSource.Mismatch(25, "[[:alnum:]@[:punct:]]+", b[off:])
 	}
 	uri := b[off : off+u]
 	off += u
@@ -283,7 +287,7 @@ func (f *flow) statusLine(b []byte) error {
 	off += span(b[off:], isWS)
 	s := b[off:]
 	if len(s) < 3 || !isDigit(s[0]) || !isDigit(s[1]) || !isDigit(s[2]) {
-		return mismatch(39, "[0-9]{3}", s)
+		return pacSource.Mismatch(39, "[0-9]{3}", s)
 	}
 	code := int(s[0]-'0')*100 + int(s[1]-'0')*10 + int(s[2]-'0')
 	off += 3
@@ -297,15 +301,15 @@ func (f *flow) statusLine(b []byte) error {
 func (f *flow) header(b []byte) error {
 	n := span(b, func(c byte) bool { return c != ':' && c != ' ' && c != '\t' })
 	if n == 0 {
-		return mismatch(60, `[^: \t]+`, b)
+		return pacSource.Mismatch(60, `[^: \t]+`, b)
 	}
 	name := b[:n]
 	off := n + span(b[n:], isWS)
 	if off+1 > len(b) {
-		return oob("SIP_Header:anonymous_field_014", off+1, len(b))
+		return binpac.OutOfBound("SIP_Header:anonymous_field_014", off+1, len(b))
 	}
 	if b[off] != ':' {
-		return mismatch(62, ":", b[off:])
+		return pacSource.Mismatch(62, ":", b[off:])
 	}
 	off++
 	off += span(b[off:], isWS)

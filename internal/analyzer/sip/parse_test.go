@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/heron-nsm/heron/internal/analyzer/binpac"
 )
 
 func TestVersion(t *testing.T) {
@@ -150,11 +152,11 @@ func TestRender(t *testing.T) {
 
 func TestMismatchMessage(t *testing.T) {
 	long := strings.Repeat("x", 2000)
-	err := mismatch(46, `[0-9]+\.[0-9]+`, []byte(long))
-	if len(err.Error()) != maxFmt-1 {
-		t.Errorf("a long message is %d bytes, want it cut to %d", len(err.Error()), maxFmt-1)
+	err := pacSource.Mismatch(46, `[0-9]+\.[0-9]+`, []byte(long))
+	if len(err.Error()) != binpac.MaxFormatted-1 {
+		t.Errorf("a long message is %d bytes, want it cut to %d", len(err.Error()), binpac.MaxFormatted-1)
 	}
-	if got := violationReason(oob("F", 3, 1)); got != "Binpac exception: binpac exception: out_of_bound: F: 3 > 1" {
+	if got := binpac.Reason(binpac.OutOfBound("F", 3, 1)); got != "Binpac exception: binpac exception: out_of_bound: F: 3 > 1" {
 		t.Errorf("violationReason = %q", got)
 	}
 }

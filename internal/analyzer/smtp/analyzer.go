@@ -75,20 +75,20 @@ var (
 	_ analyzer.Flipper  = (*Analyzer)(nil)
 )
 
-func newAnalyzer(h *analyzer.Handle) analyzer.Analyzer { return newSMTP(&handleHost{h: h}) }
+func newAnalyzer(h *analyzer.Handle) analyzer.Analyzer { return newSMTP(newHandleHost(h)) }
 
 // newSMTP makes an analyzer on a host.
 func newSMTP(h host) *Analyzer {
-	a := &Analyzer{h: h, files: h.files(), origIsSender: true, lastReplied: cmdNone, firstCmd: cmdConnEstablishment}
+	a := &Analyzer{h: h, files: h.Files(), origIsSender: true, lastReplied: cmdNone, firstCmd: cmdConnEstablishment}
 	a.s.init(a)
 	if a.files != nil {
-		a.fconn = files.Conn{UID: h.uid(), ID: h.connID()}
+		a.fconn = files.Conn{UID: h.UID(), ID: h.ConnID()}
 	}
 	for i := range a.sp {
 		a.sp[i].Init(a, i == 1, support.DefaultMaxLineLength)
 		a.sp[i].SetConnFlags(&a.flags)
 		a.sp[i].SetNULSensitive(true, nil)
-		a.sp[i].SetSkipPartial(h.partial)
+		a.sp[i].SetSkipPartial(h.Partial)
 	}
 	a.updateState(a.firstCmd, 0, true)
 	return a
@@ -119,7 +119,7 @@ func (a *Analyzer) Plain(data []byte, orig bool) { a.deliver(data, orig) }
 
 // Weird implements support.LineHandler.
 func (a *Analyzer) Weird(name string, _ bool) {
-	a.h.scriptWeird(name, "", support.ContentLineSource)
+	a.h.ScriptWeird(name, "", support.ContentLineSource)
 }
 
 // deliver is Zeek's SMTP_Analyzer::DeliverStream: one line (or a piece of
@@ -210,7 +210,7 @@ func (a *Analyzer) processLine(line []byte, orig bool) {
 	case a.bdat != nil:
 		// Another command while BDAT chunks were under way and no LAST
 		// one came: the transfer ends here.
-		a.h.weird("smtp_missing_bdat_last_chunk", "")
+		a.h.Weird("smtp_missing_bdat_last_chunk", "")
 		a.endData()
 	}
 	if update {
@@ -222,7 +222,7 @@ func (a *Analyzer) processLine(line []byte, orig bool) {
 func (a *Analyzer) replyLine(line []byte, orig bool) {
 	code := replyCode(line)
 	if code < 0 {
-		a.h.violation("reply code -1 out of range", line)
+		a.h.Violation("reply code -1 out of range", line)
 		return
 	}
 	if a.pendingReply != 0 && code != a.pendingReply {
@@ -246,7 +246,7 @@ func (a *Analyzer) replyLine(line []byte, orig bool) {
 
 // requestEvent is RequestEvent: the confirmation and smtp_request.
 func (a *Analyzer) requestEvent(word, arg []byte) {
-	a.h.confirm()
+	a.h.Confirm()
 	if !a.confirmed {
 		a.confirmed = true
 		a.s.confirmation()
@@ -276,7 +276,7 @@ func (a *Analyzer) newCmd(cmd command) {
 		return
 	}
 	if len(a.queue)-a.qHead >= maxPendingCmds {
-		a.h.weird("smtp_excessive_pending_cmds", "")
+		a.h.Weird("smtp_excessive_pending_cmds", "")
 		a.clearQueue()
 	}
 	if a.qHead > 0 && len(a.queue) == cap(a.queue) {
@@ -420,7 +420,7 @@ func (a *Analyzer) startTLS() {
 		_ = a.sp[1].SetPlainDelivery(math.MaxInt64)
 	}
 	if a.inner == nil {
-		a.inner = a.h.inner()
+		a.inner = a.h.Inner()
 	}
 	a.s.startTLS()
 }
@@ -447,11 +447,11 @@ var (
 func (a *Analyzer) bdatArg(arg []byte, orig bool) bool {
 	size, last, err := parseBDATArg(arg)
 	if err != nil {
-		a.h.weird("smtp_invalid_bdat_command", err.Error())
+		a.h.Weird("smtp_invalid_bdat_command", err.Error())
 		return false
 	}
 	if size > math.MaxInt64 {
-		a.h.weird("smtp_huge_bdat_chunk", strconv.FormatUint(size, 10))
+		a.h.Weird("smtp_huge_bdat_chunk", strconv.FormatUint(size, 10))
 		return false
 	}
 	if !a.noLines {
@@ -476,7 +476,7 @@ func (a *Analyzer) bdatLine(line []byte, crlf bool) {
 func (a *Analyzer) beginData(orig bool, st state) {
 	a.state = st
 	if a.mail != nil {
-		a.h.weird("smtp_nested_mail_transaction", "")
+		a.h.Weird("smtp_nested_mail_transaction", "")
 		a.mail.done()
 	}
 	a.mail = newMail(a, orig)
@@ -490,7 +490,7 @@ func (a *Analyzer) beginData(orig bool, st state) {
 func (a *Analyzer) endData() {
 	if b := a.bdat; b != nil {
 		if b.remaining > 0 {
-			a.h.weird("smtp_bdat_remaining_at_end_data", "")
+			a.h.Weird("smtp_bdat_remaining_at_end_data", "")
 			if !a.noLines {
 				_ = a.sp[0].SetPlainDelivery(0)
 				_ = a.sp[1].SetPlainDelivery(0)
@@ -500,7 +500,7 @@ func (a *Analyzer) endData() {
 		a.bdat = nil
 	}
 	if m := a.mail; m == nil {
-		a.h.weird("smtp_unmatched_end_of_data", "")
+		a.h.Weird("smtp_unmatched_end_of_data", "")
 	} else {
 		a.mail = nil
 		m.done()
@@ -567,7 +567,7 @@ func (a *Analyzer) EndOfData(orig bool) {
 // FlipRoles implements analyzer.Flipper. As in Zeek, the session's state
 // stays as it is (connections flip before their payload, as a rule); the
 // files of later entities carry the new endpoints.
-func (a *Analyzer) FlipRoles() { a.fconn.ID = a.h.connID() }
+func (a *Analyzer) FlipRoles() { a.fconn.ID = a.h.ConnID() }
 
 // Done implements analyzer.Analyzer.
 func (a *Analyzer) Done() {

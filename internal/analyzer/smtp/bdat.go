@@ -35,7 +35,7 @@ func (b *bdatReader) nextChunk(last bool, size uint64) {
 	b.remaining = size
 }
 
-func (b *bdatReader) weird(name, addl string) { b.a.h.scriptWeird(name, addl, "SMTP_BDAT") }
+func (b *bdatReader) weird(name, addl string) { b.a.h.ScriptWeird(name, addl, "SMTP_BDAT") }
 
 // span delivers the line from virtual offset from to upTo, where the
 // pending bytes come first and data follows them.

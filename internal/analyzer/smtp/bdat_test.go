@@ -26,7 +26,7 @@ func bdatRun(maxLine int, pieces ...string) (lines, weirds []string) {
 		}
 	}
 	b.done()
-	return lines, h.weirds
+	return lines, h.Weirds
 }
 
 func TestBDATLines(t *testing.T) {

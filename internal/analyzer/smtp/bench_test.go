@@ -51,7 +51,7 @@ func BenchmarkSession(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		h.logs, h.fileLogs = h.logs[:0], h.fileLogs[:0]
+		h.logs, h.FileLogs = h.logs[:0], h.FileLogs[:0]
 		r := &rig{Analyzer: newSMTP(h), h: h}
 		for _, s := range script {
 			if s[0] != "" {

@@ -13,22 +13,7 @@ import (
 // 0xff bytes, alternating responder and originator (SMTP servers speak
 // first); a chunk that starts with 0xfe is a gap of as many bytes as its
 // length.
-func fuzzScript(data []byte) []at.Chunk {
-	var script []at.Chunk
-	orig := false
-	for i, part := range bytes.Split(data, []byte{0xff}) {
-		if i > 64 {
-			break
-		}
-		if len(part) > 0 && part[0] == 0xfe {
-			script = append(script, at.Gap(orig, len(part)))
-		} else {
-			script = append(script, at.Chunk{Orig: orig, Data: part})
-		}
-		orig = !orig
-	}
-	return append(script, at.End(true), at.End(false))
-}
+var fuzzScript = at.FuzzCoding{Sep: []byte{0xff}, GapMark: []byte{0xfe}, MaxChunks: 65}.Script
 
 // encodeScript is the inverse of fuzzScript for scripts without gaps.
 func encodeScript(script []at.Chunk) []byte {

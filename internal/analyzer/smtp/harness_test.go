@@ -5,23 +5,17 @@ import (
 	"net/netip"
 	"strings"
 
+	at "github.com/heron-nsm/heron/internal/analyzer/analyzertest"
 	"github.com/heron-nsm/heron/internal/files"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
-// testHost is the host of an analyzer under test: it records what the
-// analyzer reports and runs a real files framework.
+// testHost is the host of an analyzer under test: the shared fake (it
+// records what the analyzer reports and runs a real files framework) and
+// smtp.log.
 type testHost struct {
-	t0         zeek.Time
-	isPartial  bool
-	weirds     []string
-	confirms   int
-	violations []string
-	logs       []Info
-	fm         *files.Manager
-	fileLogs   []files.Info
-	innerData  *innerRecorder
-	limits     int
+	*at.ConnHost
+	logs []Info
 }
 
 func newTestHost() *testHost { return newTestHostWith(true) }
@@ -29,61 +23,15 @@ func newTestHost() *testHost { return newTestHostWith(true) }
 // newTestHostWith makes a test host, with the hash analyzers on every
 // file or not.
 func newTestHostWith(hashAll bool) *testHost {
-	h := &testHost{t0: zeek.Time(1_700_000_000 * zeek.Second)}
-	cfg := files.DefaultConfig()
-	cfg.Key = files.NewKey(42)
-	cfg.HashAll = hashAll
-	cfg.Log = func(r *files.Info) { h.fileLogs = append(h.fileLogs, *r) }
-	cfg.Sniffer = testSniffer
-	h.fm = files.NewManager(cfg)
-	h.fm.Advance(h.t0)
-	return h
-}
-
-func (h *testHost) now() zeek.Time       { return h.t0 }
-func (h *testHost) uid() string          { return "CTEST" }
-func (h *testHost) startTime() zeek.Time { return h.t0 }
-func (h *testHost) connID() zeek.ConnID {
-	return zeek.ConnID{
+	id := zeek.ConnID{
 		OrigH: netip.MustParseAddr("10.0.0.1"), OrigP: zeek.Port{Num: 40000, Proto: zeek.ProtoTCP},
 		RespH: netip.MustParseAddr("10.0.0.2"), RespP: zeek.Port{Num: 25, Proto: zeek.ProtoTCP},
 	}
+	return &testHost{ConnHost: at.NewConnHost(id, "SMTP", hashAll)}
 }
-func (h *testHost) partial() bool           { return h.isPartial }
-func (h *testHost) weird(name, addl string) { h.weirds = append(h.weirds, name+"|"+addl+"|SMTP") }
-func (h *testHost) scriptWeird(name, addl, source string) {
-	h.weirds = append(h.weirds, name+"|"+addl+"|"+source)
-}
-func (h *testHost) limitReached() { h.limits++ }
-func (h *testHost) confirm()      { h.confirms++ }
-func (h *testHost) violation(reason string, data []byte) {
-	h.violations = append(h.violations, fmt.Sprintf("%s %q", reason, data))
-}
-func (h *testHost) files() *files.Manager { return h.fm }
-func (h *testHost) inner() innerSession {
-	h.innerData = &innerRecorder{}
-	return h.innerData
-}
+
 func (h *testHost) logOn() bool        { return true }
 func (h *testHost) writeLog(rec *Info) { h.logs = append(h.logs, *rec) }
-
-// testSniffer is shared by the tests' file managers (its automaton warms
-// up once).
-var testSniffer = files.NewSniffer()
-
-// innerRecorder stands for the protocol detection after STARTTLS.
-type innerRecorder struct {
-	data [2][]byte
-	gaps int
-	done bool
-}
-
-func (r *innerRecorder) DeliverStream(data []byte, orig bool) {
-	r.data[dir(orig)] = append(r.data[dir(orig)], data...)
-}
-func (r *innerRecorder) Undelivered(_ uint64, n int, _ bool) { r.gaps += n }
-func (r *innerRecorder) EndOfData(bool)                      {}
-func (r *innerRecorder) Done()                               { r.done = true }
 
 // rig is an analyzer with its test host, a StreamSink for analyzertest.
 type rig struct {
@@ -99,7 +47,7 @@ func newRig() *rig {
 // Done ends the analyzer and the files framework.
 func (r *rig) Done() {
 	r.Analyzer.Done()
-	r.h.fm.Terminate()
+	r.h.FM.Terminate()
 }
 
 // summary renders everything the rig saw, one line per item.
@@ -108,23 +56,23 @@ func (r *rig) summary() []string {
 	for _, l := range r.h.logs {
 		out = append(out, "smtp "+infoString(&l))
 	}
-	for _, f := range r.h.fileLogs {
+	for _, f := range r.h.FileLogs {
 		out = append(out, "file "+fileString(&f))
 	}
-	for _, w := range r.h.weirds {
+	for _, w := range r.h.Weirds {
 		out = append(out, "weird "+w)
 	}
-	for _, v := range r.h.violations {
+	for _, v := range r.h.Violations {
 		out = append(out, "violation "+v)
 	}
-	if r.h.confirms > 0 {
+	if r.h.Confirms > 0 {
 		out = append(out, "confirmed")
 	}
-	if r.h.limits > 0 {
-		out = append(out, fmt.Sprintf("history X (%d)", r.h.limits))
+	if r.h.Limits > 0 {
+		out = append(out, fmt.Sprintf("history X (%d)", r.h.Limits))
 	}
-	if in := r.h.innerData; in != nil {
-		out = append(out, fmt.Sprintf("inner orig=%q resp=%q gaps=%d done=%v", in.data[1], in.data[0], in.gaps, in.done))
+	if in := r.h.InnerData; in != nil {
+		out = append(out, fmt.Sprintf("inner orig=%q resp=%q gaps=%d done=%v", in.Data[1], in.Data[0], in.Gaps, in.IsDone))
 	}
 	return out
 }

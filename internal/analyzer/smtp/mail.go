@@ -99,10 +99,10 @@ func (m *mail) Event(*mime.Entity, mime.EventKind, string) {}
 func (m *mail) Weird(name, addl string) {
 	switch name {
 	case "exceeded_mime_max_depth", "exceeded_mime_max_header_bytes":
-		m.a.h.scriptWeird(name, addl, analyzerName)
-		m.a.h.limitReached()
+		m.a.h.ScriptWeird(name, addl, analyzerName)
+		m.a.h.LimitReached()
 	default:
-		m.a.h.scriptWeird(name, addl, "")
+		m.a.h.ScriptWeird(name, addl, "")
 	}
 }
 

@@ -66,11 +66,11 @@ func (s *script) h() host { return s.a.h }
 
 // newTxn is new_smtp_log.
 func (s *script) newTxn() *txn {
-	id := s.h().connID()
+	id := s.h().ConnID()
 	t := &txn{processReceivedFrom: true, processHeaders: true}
 	t.info = Info{
-		TS:         s.h().now(),
-		UID:        s.h().uid(),
+		TS:         s.h().Now(),
+		UID:        s.h().UID(),
 		ID:         id,
 		TransDepth: s.messages + 1,
 		Helo:       s.helo,
@@ -130,12 +130,12 @@ func (s *script) confirmation() {
 // invalidTransaction is mail_transaction_invalid: a weird, and past
 // SMTP::max_invalid_mail_transactions the analyzer is disabled.
 func (s *script) invalidTransaction(addl string) {
-	s.h().scriptWeird("smtp_mail_transaction_invalid", addl, analyzerName)
+	s.h().ScriptWeird("smtp_mail_transaction_invalid", addl, analyzerName)
 	s.invalid++
 	if max := maxInvalidMailTransactions; max > 0 && s.invalid > max && s.haveAnalyzerID {
-		s.h().scriptWeird("smtp_excessive_invalid_mail_transactions",
+		s.h().ScriptWeird("smtp_excessive_invalid_mail_transactions",
 			strconv.FormatUint(s.invalid, 10)+" > "+strconv.FormatUint(max, 10), analyzerName)
-		s.h().limitReached()
+		s.h().LimitReached()
 		s.a.disable = true
 		s.haveAnalyzerID = false
 	}
@@ -148,7 +148,7 @@ func (s *script) addToSet(set *zeek.Opt[[]string], seen *map[string]bool, v stri
 		max = maxSetSize
 	}
 	if uint64(len(set.V)) >= max {
-		s.h().scriptWeird(weird, "", "")
+		s.h().ScriptWeird(weird, "", "")
 		return false
 	}
 	if *seen == nil {
@@ -283,7 +283,7 @@ func (s *script) mimeOneHeader(rawName, rawValue []byte) {
 		s.headerField(t, name, value)
 	}
 	if !t.hasEntity {
-		s.h().scriptWeird("missing_SMTP_entity", "", analyzerName)
+		s.h().ScriptWeird("missing_SMTP_entity", "", analyzerName)
 	} else if name == "CONTENT-DISPOSITION" && hasFilenameParam(value) ||
 		name == "CONTENT-TYPE" && hasNameParam(value) {
 		t.filename, t.hasFilename = filenameFromDisposition(value), true
@@ -360,7 +360,7 @@ func (s *script) receivedPath(t *txn, value string) {
 		max = maxSetSize
 	}
 	if uint64(len(path)) >= max {
-		s.h().scriptWeird("smtp_max_path_length_exceeded", "", "")
+		s.h().ScriptWeird("smtp_max_path_length_exceeded", "", "")
 		return
 	}
 	t.info.Path = zeek.Some(append(path, ip))
@@ -402,7 +402,7 @@ func (s *script) fileHandle() string {
 	if t == nil {
 		return ""
 	}
-	return "Analyzer::ANALYZER_SMTP" + strconv.FormatInt(int64(s.h().startTime()), 10) + strconv.FormatUint(t.info.TransDepth, 10) +
+	return "Analyzer::ANALYZER_SMTP" + strconv.FormatInt(int64(s.h().StartTime()), 10) + strconv.FormatUint(t.info.TransDepth, 10) +
 		t.rfc822FUID + strconv.FormatUint(s.mimeDepth, 10)
 }
 

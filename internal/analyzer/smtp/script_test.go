@@ -50,10 +50,10 @@ func TestRFC822Files(t *testing.T) {
 		t.Fatalf("fuids %v, want the message and the two parts (the multipart entity has no content)", rec.FUIDs)
 	}
 	byID := map[string]int{}
-	for i, f := range r.h.fileLogs {
+	for i, f := range r.h.FileLogs {
 		byID[f.FUID] = i
 	}
-	msg := r.h.fileLogs[byID[rec.FUIDs[0]]]
+	msg := r.h.FileLogs[byID[rec.FUIDs[0]]]
 	if msg.MIMEType.V != "message/rfc822" || msg.ParentFUID.Set {
 		t.Errorf("message file: %s", fileString(&msg))
 	}
@@ -62,7 +62,7 @@ func TestRFC822Files(t *testing.T) {
 		t.Errorf("message file has %d bytes, want %d", msg.SeenBytes, want)
 	}
 	for _, id := range rec.FUIDs[1:] {
-		f := r.h.fileLogs[byID[id]]
+		f := r.h.FileLogs[byID[id]]
 		if !f.ParentFUID.Set || f.ParentFUID.V != rec.FUIDs[0] {
 			t.Errorf("entity file %s has parent %v", id, f.ParentFUID)
 		}
@@ -102,11 +102,11 @@ func TestDisableAfterInvalidTransactions(t *testing.T) {
 		"smtp_excessive_invalid_mail_transactions|2 > 1|SMTP",
 		"smtp_mail_transaction_invalid|rcpt to missing mail from|SMTP",
 	}
-	if !slices.Equal(r.h.weirds, want) {
-		t.Errorf("weirds %q, want %q", r.h.weirds, want)
+	if !slices.Equal(r.h.Weirds, want) {
+		t.Errorf("weirds %q, want %q", r.h.Weirds, want)
 	}
-	if r.h.limits != 1 {
-		t.Errorf("history X marked %d times", r.h.limits)
+	if r.h.Limits != 1 {
+		t.Errorf("history X marked %d times", r.h.Limits)
 	}
 	if len(r.h.logs) != 1 || len(r.h.logs[0].RcptTo.V) != 3 || r.h.logs[0].MailFrom.Set {
 		t.Errorf("records %v: want the one of the three RCPTs, without the MAIL FROM sent after the disabling", r.h.logs)
@@ -134,8 +134,8 @@ func TestAddressLimits(t *testing.T) {
 		"smtp_too_many_rcptto_addresses||", "smtp_too_many_rcptto_addresses||",
 		"smtp_too_many_to_addresses||", "smtp_max_path_length_exceeded||",
 	}
-	if !slices.Equal(r.h.weirds, want) {
-		t.Errorf("weirds %q, want %q", r.h.weirds, want)
+	if !slices.Equal(r.h.Weirds, want) {
+		t.Errorf("weirds %q, want %q", r.h.Weirds, want)
 	}
 }
 
@@ -164,7 +164,7 @@ func TestPendingCommandsBounded(t *testing.T) {
 	}
 	r.Done()
 	n := 0
-	for _, w := range r.h.weirds {
+	for _, w := range r.h.Weirds {
 		if strings.HasPrefix(w, "smtp_excessive_pending_cmds|") {
 			n++
 		}
@@ -178,11 +178,11 @@ func TestPendingCommandsBounded(t *testing.T) {
 // not seen is not analysed.
 func TestPartialConnection(t *testing.T) {
 	h := newTestHost()
-	h.isPartial = true
+	h.IsPartial = true
 	r := &rig{Analyzer: newSMTP(h), h: h}
 	at.Play(r, oneMessage)
 	r.Done()
-	if len(h.logs) != 0 || h.confirms != 0 {
+	if len(h.logs) != 0 || h.Confirms != 0 {
 		t.Errorf("partial connection analysed: %v", r.summary())
 	}
 }
@@ -205,7 +205,7 @@ func TestUnlimitedSetsStayBounded(t *testing.T) {
 		t.Errorf("%d addresses kept, want %d", n, maxSetSize)
 	}
 	r.Done()
-	if len(r.h.logs) != 1 || !slices.Contains(r.h.weirds, "smtp_too_many_rcptto_addresses||") {
-		t.Errorf("%d records, weirds %q", len(r.h.logs), r.h.weirds[:min(3, len(r.h.weirds))])
+	if len(r.h.logs) != 1 || !slices.Contains(r.h.Weirds, "smtp_too_many_rcptto_addresses||") {
+		t.Errorf("%d records, weirds %q", len(r.h.logs), r.h.Weirds[:min(3, len(r.h.Weirds))])
 	}
 }

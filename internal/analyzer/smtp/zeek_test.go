@@ -1,19 +1,13 @@
 package smtp_test
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/heron-nsm/heron/internal/node"
-	"github.com/heron-nsm/heron/internal/options"
-	"github.com/heron-nsm/heron/internal/scripts"
-	"github.com/heron-nsm/heron/internal/testutil/refdata"
-	"github.com/heron-nsm/heron/internal/testutil/zeeklog"
+	"github.com/heron-nsm/heron/internal/analyzer/analyzertest/zeekcase"
 )
 
 // zeekTests are Zeek's own SMTP tests (testing/btest/scripts/base/
@@ -74,71 +68,6 @@ var zeekTests = []struct {
 		opts: []string{"SMTP::enable_rfc822_msg_file_analysis=T"}, files: []string{"files.cut"}},
 }
 
-// setOptions applies ID=VALUE settings for one test and restores the old
-// values after it.
-func setOptions(t *testing.T, opts []string) {
-	for _, o := range opts {
-		name := o[:strings.IndexByte(o, '=')]
-		v := options.Default.Lookup(name)
-		if v == nil {
-			t.Fatalf("option %s is not registered", name)
-		}
-		old := v.String()
-		if err := options.Apply(o); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := options.Apply(name + "=" + old); err != nil {
-				t.Errorf("restoring %s: %v", name, err)
-			}
-		})
-	}
-}
-
-// readBaseline reads a btest baseline: a Zeek log, or a zeek-cut table
-// (a header line of field names, then rows).
-func readBaseline(t *testing.T, path string) []map[string]string {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if !strings.HasPrefix(sc.Text(), "###") {
-			lines = append(lines, sc.Text())
-		}
-	}
-	if len(lines) > 0 && strings.HasPrefix(lines[0], "#separator") {
-		l, err := zeeklog.Parse(strings.NewReader(strings.Join(lines, "\n") + "\n"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return l.Records
-	}
-	var recs []map[string]string
-	var fields []string
-	for _, ln := range lines {
-		if ln == "" {
-			continue
-		}
-		if fields == nil {
-			fields = strings.Split(ln, "\t")
-			continue
-		}
-		rec := map[string]string{}
-		for i, v := range strings.Split(ln, "\t") {
-			if i < len(fields) {
-				rec[fields[i]] = v
-			}
-		}
-		recs = append(recs, rec)
-	}
-	return recs
-}
-
 // canonical turns records into sorted lines of the given fields. Values
 // that Zeek and Heron choose differently are reduced to what must agree:
 // fuids to whether there is one (parent_fuid) or how many (fuids).
@@ -177,44 +106,21 @@ func canonical(recs []map[string]string, fields []string) []string {
 // the logs with the tests' baselines, field by field (times, uids and
 // fuids, which the baselines mask or Zeek chooses, aside).
 func TestZeekBaselines(t *testing.T) {
-	src := refdata.ZeekSource(t)
 	for _, zt := range zeekTests {
 		t.Run(zt.name, func(t *testing.T) {
-			trace := refdata.FindTrace(t, zt.trace)
-			setOptions(t, zt.opts)
-			loaded, err := scripts.Load(true, append([]string{"base/protocols/smtp"}, zt.loads...))
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg := node.DefaultConfig()
-			reg := options.NewRegistry()
-			cfg.Options(reg)
-			for _, o := range zt.cfg {
-				if err := reg.Apply(o); err != nil {
-					t.Fatal(err)
-				}
-			}
-			cfg.Loaded = node.FeaturesOf(loaded)
-			cfg.Trace = trace
-			cfg.IgnoreChecksums = zt.C
-			cfg.Log.LogDir = t.TempDir()
-			if _, err := node.Run(cfg); err != nil {
-				t.Fatal(err)
-			}
-			base := filepath.Join(src, "testing", "btest", "Baseline", "scripts.base.protocols.smtp."+zt.name)
+			c := zeekcase.Case{Btest: "scripts.base.protocols.smtp." + zt.name, Trace: zt.trace, Bare: true, C: zt.C,
+				Loads: append([]string{"base/protocols/smtp"}, zt.loads...), Opts: zt.opts, Config: zt.cfg}
+			base := c.BaselineDir(t)
+			dir := zeekcase.Run(t, c)
 			for _, file := range zt.files {
-				want := readBaseline(t, filepath.Join(base, file))
+				want := zeekcase.ReadBaseline(t, filepath.Join(base, file))
 				logName := file
 				if i := strings.Index(file, ".log"); i >= 0 {
 					logName = file[:i+len(".log")]
 				} else {
 					logName = "files.log" // files.cut
 				}
-				l, err := zeeklog.ReadFile(filepath.Join(cfg.Log.LogDir, logName))
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := l.Records
+				got := zeekcase.ReadLog(t, filepath.Join(dir, logName))
 				want = dropIgnored(want, zt.ignore)
 				var fields []string
 				for f := range want[0] {

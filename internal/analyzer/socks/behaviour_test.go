@@ -22,13 +22,13 @@ func TestTrailingDataDependsOnDelivery(t *testing.T) {
 	at.Play(whole, script)
 	whole.Done()
 	if whole.h.innerRec != nil {
-		t.Errorf("data after the reply in its delivery reached the tunnel: %q", whole.h.innerRec.data[0])
+		t.Errorf("data after the reply in its delivery reached the tunnel: %q", whole.h.innerRec.Data[0])
 	}
 	cut := at.DataLen(script) - len("SSH-2.0-early\r\n")
 	split := newRig()
 	at.PlayCuts(split, script, []int{cut})
 	split.Done()
-	if in := split.h.innerRec; in == nil || string(in.data[0]) != "SSH-2.0-early\r\n" {
+	if in := split.h.innerRec; in == nil || string(in.Data[0]) != "SSH-2.0-early\r\n" {
 		t.Errorf("data after the reply in a delivery of its own did not reach the tunnel: %+v", in)
 	}
 }

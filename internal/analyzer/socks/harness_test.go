@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 
+	at "github.com/heron-nsm/heron/internal/analyzer/analyzertest"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
@@ -19,7 +20,7 @@ type testHost struct {
 	service    bool
 	removed    bool
 	tunnels    int
-	innerRec   *innerRecorder
+	innerRec   *at.Recorder
 	logs       []Info
 	clock      zeek.Time
 }
@@ -51,28 +52,13 @@ func (h *testHost) violation(reason string) {
 func (h *testHost) registerTunnel() { h.tunnels++ }
 func (h *testHost) inner() innerSession {
 	if h.innerRec == nil {
-		h.innerRec = &innerRecorder{}
+		h.innerRec = &at.Recorder{}
 	}
 	return h.innerRec
 }
 func (h *testHost) hasService() bool   { return h.service }
 func (h *testHost) logOn() bool        { return true }
 func (h *testHost) writeLog(rec *Info) { h.logs = append(h.logs, *rec) }
-
-// innerRecorder stands for the protocol detection of the tunnel.
-type innerRecorder struct {
-	data [2][]byte
-	gaps int
-	ends int
-	done bool
-}
-
-func (r *innerRecorder) DeliverStream(data []byte, orig bool) {
-	r.data[dir(orig)] = append(r.data[dir(orig)], data...)
-}
-func (r *innerRecorder) Undelivered(_ uint64, n int, _ bool) { r.gaps += n }
-func (r *innerRecorder) EndOfData(bool)                      { r.ends++ }
-func (r *innerRecorder) Done()                               { r.done = true }
 
 // rig is an analyzer with its test host, a StreamSink for analyzertest.
 type rig struct {
@@ -127,7 +113,7 @@ func (r *rig) summary() []string {
 		out = append(out, fmt.Sprintf("tunnels %d", r.h.tunnels))
 	}
 	if in := r.h.innerRec; in != nil {
-		out = append(out, fmt.Sprintf("inner orig=%q resp=%q gaps=%d ends=%d done=%v", in.data[1], in.data[0], in.gaps, in.ends, in.done))
+		out = append(out, fmt.Sprintf("inner orig=%q resp=%q gaps=%d ends=%d done=%v", in.Data[1], in.Data[0], in.Gaps, in.Ends, in.IsDone))
 	}
 	return out
 }

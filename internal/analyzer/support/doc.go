@@ -16,6 +16,12 @@
 //     contiguous bytes, or the bytes up to a delimiter, or says "wait for
 //     more input", so an analyzer can be written as a sequence of
 //     resumable steps.
+//   - StartTLS is the frame of an analyzer that parses each delivery on
+//     its own with a binpac-style grammar (package binpac) until the
+//     session turns to TLS, then hands the rest of the connection to a
+//     child SSL session (Zeek's IMAP and XMPP analyzers); TLSHost is what
+//     it needs from the framework, HandleTLSHost the one over an
+//     analyzer.Handle.
 //
 // Buffer ownership is the same everywhere: input slices are borrowed for
 // the call only (as in analyzer.Analyzer), and every slice a helper hands

@@ -1,7 +1,6 @@
 package websocket
 
 import (
-	"bytes"
 	"slices"
 	"testing"
 
@@ -74,22 +73,7 @@ func FuzzFrames(f *testing.F) {
 // fuzzScript turns fuzz input into a conversation: chunks separated by
 // 0xff 0xff, alternating originator and responder; a chunk that starts
 // with 0xfe is a gap.
-func fuzzScript(data []byte) []at.Chunk {
-	var script []at.Chunk
-	orig := true
-	for i, part := range bytes.Split(data, []byte{0xff, 0xff}) {
-		if i > 64 {
-			break
-		}
-		if len(part) > 0 && part[0] == 0xfe {
-			script = append(script, at.Gap(orig, len(part)))
-		} else {
-			script = append(script, at.Chunk{Orig: orig, Data: part})
-		}
-		orig = !orig
-	}
-	return append(script, at.End(true), at.End(false))
-}
+var fuzzScript = at.FuzzCoding{Sep: []byte{0xff, 0xff}, GapMark: []byte{0xfe}, FirstOrig: true, MaxChunks: 65}.Script
 
 // FuzzAnalyzer feeds arbitrary conversations to the analyzer, on a small
 // and on a large connection (where violations remove nothing): it must

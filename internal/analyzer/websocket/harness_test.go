@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	at "github.com/heron-nsm/heron/internal/analyzer/analyzertest"
 	"github.com/heron-nsm/heron/internal/zeek"
 )
 
@@ -17,7 +18,7 @@ type testHost struct {
 	confirms   int
 	violations []string
 	large      bool
-	innerRec   *innerRecorder
+	innerRec   *at.Recorder
 	noInner    bool
 	logs       []Info
 	clock      zeek.Time
@@ -46,26 +47,11 @@ func (h *testHost) inner() innerSession {
 	if h.noInner {
 		return nil
 	}
-	h.innerRec = &innerRecorder{}
+	h.innerRec = &at.Recorder{}
 	return h.innerRec
 }
 func (h *testHost) logOn() bool        { return true }
 func (h *testHost) writeLog(rec *Info) { h.logs = append(h.logs, *rec) }
-
-// innerRecorder stands for the protocol detection of the payload.
-type innerRecorder struct {
-	data [2][]byte
-	gaps int
-	ends int
-	done bool
-}
-
-func (r *innerRecorder) DeliverStream(data []byte, orig bool) {
-	r.data[dir(orig)] = append(r.data[dir(orig)], data...)
-}
-func (r *innerRecorder) Undelivered(_ uint64, n int, _ bool) { r.gaps += n }
-func (r *innerRecorder) EndOfData(bool)                      { r.ends++ }
-func (r *innerRecorder) Done()                               { r.done = true }
 
 // rig is an established analyzer with its test host, recording events.
 type rig struct {
@@ -133,7 +119,7 @@ func (r *rig) summary() []string {
 		out = append(out, fmt.Sprintf("confirmed %d", r.h.confirms))
 	}
 	if in := r.h.innerRec; in != nil {
-		out = append(out, fmt.Sprintf("inner orig=%s resp=%s gaps=%d ends=%d done=%v", brief(in.data[1]), brief(in.data[0]), in.gaps, in.ends, in.done))
+		out = append(out, fmt.Sprintf("inner orig=%s resp=%s gaps=%d ends=%d done=%v", brief(in.Data[1]), brief(in.Data[0]), in.Gaps, in.Ends, in.IsDone))
 	}
 	return out
 }

@@ -8,65 +8,17 @@ import (
 	at "github.com/heron-nsm/heron/internal/analyzer/analyzertest"
 )
 
-// testHost records what the analyzer reports.
-type testHost struct {
-	weirds     []string
-	confirms   int
-	violations []string
-	isPartial  bool
-	tls        *recorder
-}
-
-func (h *testHost) weird(name string)                    { h.weirds = append(h.weirds, name) }
-func (h *testHost) confirm()                             { h.confirms++ }
-func (h *testHost) violation(reason string, data []byte) { h.violations = append(h.violations, reason) }
-func (h *testHost) partial() bool                        { return h.isPartial }
-func (h *testHost) child(string) stream {
-	h.tls = &recorder{}
-	return h.tls
-}
-
-// recorder is a child session that records what it gets.
-type recorder struct {
-	data [2]strings.Builder
-	gaps int
-}
-
-func (r *recorder) DeliverStream(data []byte, orig bool) {
-	if orig {
-		r.data[1].Write(data)
-	} else {
-		r.data[0].Write(data)
-	}
-}
-func (r *recorder) Undelivered(uint64, int, bool) { r.gaps++ }
-func (r *recorder) EndOfData(bool)                {}
-func (r *recorder) Done()                         {}
-
 type harness struct {
 	*Analyzer
-	th *testHost
+	th *at.TLSHost
 }
 
 func newHarness() *harness {
-	th := &testHost{}
+	th := &at.TLSHost{}
 	return &harness{Analyzer: newXMPP(th), th: th}
 }
 
-type result struct {
-	Weirds, Violations []string
-	Confirms           int
-	TLS                [2]string
-	Skip               bool
-}
-
-func (h *harness) result() result {
-	r := result{Weirds: h.th.weirds, Violations: h.th.violations, Confirms: h.th.confirms, Skip: h.skip}
-	if c := h.th.tls; c != nil {
-		r.TLS = [2]string{c.data[1].String(), c.data[0].String()}
-	}
-	return r
-}
+func (h *harness) result() at.TLSResult { return h.th.Result(h.Skipped()) }
 
 var (
 	o = at.Orig
@@ -105,7 +57,7 @@ func TestNamespacedStartTLS(t *testing.T) {
 	// names.
 	h := newHarness()
 	at.Play(h, []at.Chunk{o("<tls:starttls xmlns:tls='urn:ietf:params:xml:ns:xmpp-tls'/>"), r("<tls:proceed/>"), o("\x16\x03")})
-	if h.th.tls == nil || h.th.tls.data[1].String() != "\x16\x03" {
+	if h.th.TLS == nil || string(h.th.TLS.Data[1]) != "\x16\x03" {
 		t.Fatal("namespaced STARTTLS did not hand over")
 	}
 }
@@ -114,24 +66,24 @@ func TestDeliveriesAreParsedOnTheirOwn(t *testing.T) {
 	// A tag cut in two is a bad delivery for Zeek's datagram grammar.
 	h := newHarness()
 	at.PlayCuts(h, []at.Chunk{o("<stream:stream xmlns='jabber:client'>")}, []int{10})
-	want := []string{"Binpac exception: binpac exception: string mismatch at " + pacFile + ":2: \n" +
+	want := []string{"Binpac exception: binpac exception: string mismatch at " + string(pacFile) + ":2: \n" +
 		"expected pattern: \">\"\nactual data: \"\""}
-	if len(h.th.violations) == 0 || h.th.violations[0] != want[0] {
-		t.Fatalf("violations %q, want first %q", h.th.violations, want)
+	if len(h.th.Violations) == 0 || h.th.Violations[0] != want[0] {
+		t.Fatalf("violations %q, want first %q", h.th.Violations, want)
 	}
 	// Text before the first tag does not fit either.
 	h = newHarness()
 	at.Play(h, []at.Chunk{r("hello <a>")})
-	if len(h.th.violations) != 1 || !strings.Contains(h.th.violations[0], "expected pattern: \"<\"") {
-		t.Fatalf("violations %q", h.th.violations)
+	if len(h.th.Violations) != 1 || !strings.Contains(h.th.Violations[0], "expected pattern: \"<\"") {
+		t.Fatalf("violations %q", h.th.Violations)
 	}
 }
 
 func TestProceedWithoutStartTLS(t *testing.T) {
 	h := newHarness()
 	at.Play(h, []at.Chunk{r("<proceed/>"), r("<message>x</message>"), r("<proceed/>")})
-	if !slices.Equal(h.th.weirds, []string{"XMPP: proceed without starttls"}) || !h.skip || h.th.tls != nil {
-		t.Fatalf("weirds %q skip %v", h.th.weirds, h.skip)
+	if !slices.Equal(h.th.Weirds, []string{"XMPP: proceed without starttls"}) || !h.Skipped() || h.th.TLS != nil {
+		t.Fatalf("weirds %q skip %v", h.th.Weirds, h.Skipped())
 	}
 }
 
@@ -139,9 +91,9 @@ func TestGapAndPartial(t *testing.T) {
 	h := newHarness()
 	at.Play(h, []at.Chunk{at.Gap(false, 10), r("garbage")})
 	h2 := newHarness()
-	h2.th.isPartial = true
+	h2.th.IsPartial = true
 	at.Play(h2, []at.Chunk{r("garbage")})
-	if len(h.th.violations)+len(h2.th.violations) != 0 {
+	if len(h.th.Violations)+len(h2.th.Violations) != 0 {
 		t.Fatal("nothing is parsed after a gap or on a partial connection")
 	}
 }
