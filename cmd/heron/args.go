@@ -24,6 +24,8 @@ type invocation struct {
 	version     bool     // -v, --version
 	components  bool     // -N
 	selfTest    bool     // --fanout-selftest
+	node        string   // --node NAME (cluster node; else CLUSTER_NODE)
+	cluster     string   // --cluster FILE (the cluster layout)
 	progress    string   // --progress auto|always|never
 	threads     string   // --threads N
 	pinCPUs     string   // --pin-cpus LIST
@@ -60,6 +62,8 @@ var flagSpecs = []flagSpec{
 	{"v", "version", func(i *invocation, _ string) { i.version = true }, false},
 	{"N", "print-plugins", func(i *invocation, _ string) { i.components = true }, false},
 	{"", "fanout-selftest", func(i *invocation, _ string) { i.selfTest = true }, false},
+	{"", "node", func(i *invocation, v string) { i.node = v }, true},
+	{"", "cluster", func(i *invocation, v string) { i.cluster = v }, true},
 }
 
 func lookupShort(c byte) *flagSpec {

@@ -32,6 +32,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case inv.selfTest:
 		return fanoutSelfTest(stdout, stderr)
+	case inv.clusterNodeName() != "":
+		return inv.runCluster(stdout, stderr)
 	}
 	return inv.execute(stdout, stderr)
 }

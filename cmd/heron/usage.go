@@ -34,6 +34,10 @@ Options:
   -N, --print-plugins   list the packet sources, analyzers and writers built in
       --fanout-selftest check, in a private network namespace, that the kernel
                         sends both directions of a flow to one fanout socket
+      --node NAME       run node NAME of a cluster (also CLUSTER_NODE): manager,
+                        logger, proxy, worker or standalone, as the layout says
+      --cluster FILE    the cluster layout (default: HERON_CLUSTER_LAYOUT, else
+                        ./cluster-layout.json); see docs/cluster.md
   -h, --help            show this help
       --help-options    list the Zeek options ID=VALUE can set
   -v, --version         show the version

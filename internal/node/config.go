@@ -57,6 +57,9 @@ type Config struct {
 	// log streams (a cluster node's noticesync.Node.Log and Alarm, which
 	// send them to the manager). They own the records they get.
 	NoticeLog, NoticeAlarm func(*notice.Info)
+	// Live, when set, receives the run's packet and connection counts
+	// for readers on other goroutines (live.go; a metrics endpoint).
+	Live *Live
 
 	// IgnoreChecksums is Zeek's ignore_checksums (-C).
 	IgnoreChecksums bool

@@ -74,6 +74,7 @@ type pipeline struct {
 	rec      conn.Info
 	frags    *ipfrag.Reassembler
 	sh       *shared
+	live     liveState // what the thread last added to cfg.Live
 	notices  *notice.Framework
 	sigs     *sigfw.Framework
 	analysis *analyzer.Manager
@@ -191,6 +192,7 @@ func (p *pipeline) run(src pktsrc.Source, progress ProgressFunc) (res Result, er
 				// A quiet live link: time goes on (Zeek's
 				// pseudo-realtime), so timers still fire.
 				p.idle(zeek.Time(time.Now().UnixNano()))
+				p.publishLive()
 				continue
 			}
 			if errors.Is(err, pktsrc.ErrTruncated) {
@@ -202,6 +204,9 @@ func (p *pipeline) run(src pktsrc.Source, progress ProgressFunc) (res Result, er
 		res.Packets++
 		res.Bytes += uint64(len(f.Data))
 		p.packet(&f)
+		if liveDue(res.Packets) {
+			p.publishLive()
+		}
 		if progress != nil && res.Packets&0xffff == 0 {
 			var done, total int64
 			if prog != nil {
@@ -210,6 +215,7 @@ func (p *pipeline) run(src pktsrc.Source, progress ProgressFunc) (res Result, er
 			progress(res.Packets, res.Bytes, done, total)
 		}
 	}
+	p.publishLive()
 	return res, nil
 }
 

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/heron-nsm/heron/internal/logging/rotate"
 )
 
 // Role is a node's type.
@@ -25,13 +28,19 @@ const (
 
 // Layout is a cluster layout file.
 type Layout struct {
-	Version  int              `json:"version"`
-	Cluster  string           `json:"cluster"`
-	SpoolDir string           `json:"spool_dir"`
-	LogDir   string           `json:"log_dir"`
-	NATS     NATS             `json:"nats"`
-	Scripts  []string         `json:"scripts,omitempty"`
-	Options  []string         `json:"options,omitempty"`
+	Version  int      `json:"version"`
+	Cluster  string   `json:"cluster"`
+	SpoolDir string   `json:"spool_dir"`
+	LogDir   string   `json:"log_dir"`
+	NATS     NATS     `json:"nats"`
+	Scripts  []string `json:"scripts,omitempty"`
+	Options  []string `json:"options,omitempty"`
+	// Signatures are signature files every node loads (as heron -s
+	// takes them); a relative name is relative to the layout file.
+	Signatures []string `json:"signatures,omitempty"`
+	// Rotation, when set, makes the node that writes the logs (a
+	// logger, or the manager) rotate and archive them.
+	Rotation *Rotation        `json:"rotation,omitempty"`
 	Nodes    map[string]*Node `json:"nodes"`
 
 	// File is the file the layout was read from.
@@ -61,6 +70,55 @@ type TLS struct {
 	Key  string `json:"key"`
 }
 
+// Rotation configures the rotation, archiving and expiry of the logs a
+// logger (or the manager) writes, as heronctl.cfg's LogRotationInterval,
+// CompressLogs, LogExpireInterval and KeepLogs do for zeekctl.
+type Rotation struct {
+	// Interval is the time between rotations in seconds
+	// (Log::default_rotation_interval); 0 rotates only when the node
+	// stops writing a log.
+	Interval float64 `json:"interval"`
+	// BaseTime is the time of day ("H:MM") rotations are aligned to
+	// (log_rotate_base_time); "" is midnight.
+	BaseTime string `json:"base_time,omitempty"`
+	// Compression is how archives are compressed: "gzip", "zstd" or
+	// "none" ("" is gzip).
+	Compression string `json:"compression,omitempty"`
+	// ArchiveDir is where the dated archive directories go (zeekctl's
+	// LogDir); "" is log_dir. When it differs from log_dir, the writing
+	// node points ArchiveDir/current at log_dir.
+	ArchiveDir string `json:"archive_dir,omitempty"`
+	// ExpireInterval is how long archives are kept, in seconds
+	// (LogExpireInterval); 0 keeps them.
+	ExpireInterval float64 `json:"expire_interval,omitempty"`
+	// Keep are shell patterns of archive names that never expire
+	// (KeepLogs).
+	Keep []string `json:"keep,omitempty"`
+}
+
+// check checks the settings of r.
+func (r *Rotation) check() error {
+	if r.Interval < 0 || r.ExpireInterval < 0 {
+		return errors.New("rotation: give intervals as seconds, 0 or more")
+	}
+	switch r.Compression {
+	case "", "gzip", "zstd", "none":
+	default:
+		return fmt.Errorf("rotation: compression %q is not one of gzip, zstd, none", r.Compression)
+	}
+	if r.BaseTime != "" {
+		if _, err := rotate.ParseBaseTime(r.BaseTime); err != nil {
+			return fmt.Errorf("rotation: base_time: %w", err)
+		}
+	}
+	for _, k := range r.Keep {
+		if _, err := path.Match(k, ""); err != nil {
+			return fmt.Errorf("rotation: keep pattern %q: %w", k, err)
+		}
+	}
+	return nil
+}
+
 // Shard selects a worker's share of a trace's flows.
 type Shard struct {
 	Index int `json:"index"`
@@ -82,6 +140,9 @@ type Node struct {
 	PinCPUs     []int    `json:"pin_cpus,omitempty"`
 	Scripts     []string `json:"scripts,omitempty"`
 	Options     []string `json:"options,omitempty"`
+	// Signatures are signature files for this node only, after the
+	// cluster's.
+	Signatures []string `json:"signatures,omitempty"`
 
 	// Name is the node's name (its key in the layout).
 	Name string `json:"-"`
@@ -143,6 +204,11 @@ func Parse(b []byte) (*Layout, error) {
 	}
 	if l.NATS.Embedded == nil && len(l.NATS.Servers) == 0 && len(l.Nodes) > 1 {
 		return nil, errors.New(`nats: give "embedded" (the manager runs a NATS server) or "servers"`)
+	}
+	if l.Rotation != nil {
+		if err := l.Rotation.check(); err != nil {
+			return nil, err
+		}
 	}
 	managers, standalone := 0, 0
 	for name, n := range l.Nodes {

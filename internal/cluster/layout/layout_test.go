@@ -90,3 +90,53 @@ func TestFindAndRead(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// TestRotationAndSignatures: the rotation settings and signature files
+// are read, and bad rotation settings are errors that say what is wrong.
+func TestRotationAndSignatures(t *testing.T) {
+	withRot := func(rot string) string {
+		return strings.Replace(good, `"nodes": {`, `"signatures": ["site/a.sig"], "rotation": `+rot+`, "nodes": {`, 1)
+	}
+	l, err := Parse([]byte(withRot(`{"interval": 2, "base_time": "0:30", "compression": "zstd", "archive_dir": "/tmp/archive", "expire_interval": 86400, "keep": ["conn.*"]}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := l.Rotation
+	if r == nil || r.Interval != 2 || r.BaseTime != "0:30" || r.Compression != "zstd" || r.ArchiveDir != "/tmp/archive" ||
+		r.ExpireInterval != 86400 || len(r.Keep) != 1 || r.Keep[0] != "conn.*" || len(l.Signatures) != 1 || l.Signatures[0] != "site/a.sig" {
+		t.Errorf("parsed %+v, signatures %q", r, l.Signatures)
+	}
+	for rot, want := range map[string]string{
+		`{"interval": -1}`:                      "rotation: give intervals",
+		`{"interval": 1, "compression": "lz4"}`: `compression "lz4"`,
+		`{"interval": 1, "base_time": "25:00"}`: "base_time",
+		`{"interval": 1, "keep": ["[a"]}`:       `keep pattern "[a"`,
+		`{"interval": 1, "every": 2}`:           `unknown field "every"`,
+	} {
+		if _, err := Parse([]byte(withRot(rot))); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("rotation %s: %v, want %q", rot, err, want)
+		}
+	}
+}
+
+// FuzzParse: any input is a layout or an error, never a panic; a layout
+// that parses has a node for every name and a checked rotation.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(good))
+	f.Add([]byte(strings.Replace(good, `"nodes": {`, `"signatures": ["a.sig"], "rotation": {"interval": 2, "base_time": "1:30", "compression": "zstd", "keep": ["conn.*"]}, "nodes": {`, 1)))
+	f.Add([]byte(`{"version": 1, "nodes": {"s": {"type": "standalone", "read": "x.pcap"}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		l, err := Parse(b)
+		if err != nil {
+			return
+		}
+		for _, name := range l.Names() {
+			if n, err := l.Node(name); err != nil || n.Name != name {
+				t.Fatalf("node %q: %v", name, err)
+			}
+		}
+		if r := l.Rotation; r != nil && r.check() != nil {
+			t.Fatalf("rotation %+v passed Parse but not check", r)
+		}
+	})
+}
