@@ -325,6 +325,22 @@ func startMetrics(rt *cnode.Runtime, live *node.Live) (func(), error) {
 	metrics.RegisterVersion(reg, version)
 	metrics.RegisterProcess(reg)
 	metrics.RegisterNode(reg, nodeCounters(rt, live))
+	// Which peers this node hears (heronctl peerstatus): 1 while their
+	// heartbeats arrive, else 0.
+	for _, name := range rt.Layout.Names() {
+		if name == rt.Node.Name {
+			continue
+		}
+		peer := name
+		reg.GaugeFunc("heron_cluster_peer_up", "Whether the node hears the peer's heartbeats (1) or not (0).",
+			func() float64 {
+				if rt.Conn.IsLive(peer) {
+					return 1
+				}
+				return 0
+			},
+			metrics.Label{Name: "peer", Value: peer}, metrics.Label{Name: "role", Value: string(rt.Layout.Nodes[peer].Type)})
+	}
 	var services func() []metrics.ServiceGroup
 	if rt.Node.Type == layout.Manager {
 		var targets []metrics.Target

@@ -157,6 +157,11 @@ func TestClusterMetrics(t *testing.T) {
 	if ts := w["heron_net_timestamp_seconds"]; ts < 1_700_000_000 || ts > 1_700_000_000+rounds*2 {
 		t.Errorf("worker-1's network time %v is not in the trace", ts)
 	}
+	// worker-1 hears at least the manager, the logger and the proxy
+	// (heron_cluster_peer_up, one series per peer, summed here).
+	if got := w["heron_cluster_peer_up"]; got < 3 {
+		t.Errorf("worker-1 hears %v peers, want at least 3", got)
+	}
 	if w["heron_transport_connected"] != 1 || w["process_resident_memory_bytes"] <= 0 {
 		t.Errorf("worker-1: connected %v, memory %v", w["heron_transport_connected"], w["process_resident_memory_bytes"])
 	}

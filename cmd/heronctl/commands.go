@@ -32,13 +32,9 @@ lb_procs x threads CPUs).
 }
 
 func runNodes(e *env, c *command, args []string) int {
-	jsonOut, rest, status, stop := commandFlags(e, c, args)
+	jsonOut, status, stop := noArgFlags(e, c, args)
 	if stop {
 		return status
-	}
-	if len(rest) > 0 {
-		fmt.Fprintln(e.stderr, "heronctl nodes: the command takes no arguments")
-		return exitUsage
 	}
 	cl, err := config.Load(e.paths, e.builtins)
 	if err != nil {
@@ -136,13 +132,9 @@ option says whether Heron uses it ("heron") and where it was set.
 }
 
 func runConfig(e *env, c *command, args []string) int {
-	jsonOut, rest, status, stop := commandFlags(e, c, args)
+	jsonOut, status, stop := noArgFlags(e, c, args)
 	if stop {
 		return status
-	}
-	if len(rest) > 0 {
-		fmt.Fprintln(e.stderr, "heronctl config: the command takes no arguments")
-		return exitUsage
 	}
 	s, file, warns, err := config.ReadSettingsFile(e.paths, e.builtins)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/heron-nsm/heron/internal/control/config"
+	"github.com/heron-nsm/heron/internal/control/remote"
 )
 
 const version = "0.1.0-dev"
@@ -35,10 +36,17 @@ type command struct {
 	summary string // one line
 	help    string // the rest of "heronctl help NAME"
 	run     func(e *env, c *command, args []string) int
+	// hidden commands are heronctl's own, run on hosts; help omits them.
+	hidden bool
 }
 
 // commands is the command table.
-var commands = []*command{nodesCommand, configCommand, helpCommand}
+var commands = []*command{
+	capstatsCommand, checkCommand, cleanupCommand, configCommand, cronCommand, deployCommand, diagCommand, dfCommand,
+	execCommand, helpCommand, installCommand, netstatsCommand, nodesCommand, peerstatusCommand, printCommand,
+	processCommand, restartCommand, scriptsCommand, startCommand,
+	statusCommand, stopCommand, topCommand, superviseCommand, hostCommand, expireCommand,
+}
 
 func lookup(name string) *command {
 	for _, c := range commands {
@@ -120,12 +128,7 @@ func run(args []string, getenv func(string) string, exe string, stdout, stderr i
 		}
 		*target = value
 	}
-	if i >= len(args) {
-		printUsage(stderr)
-		return exitUsage
-	}
-	cmd := lookup(args[i])
-	if cmd == nil {
+	if i < len(args) && lookup(args[i]) == nil {
 		fmt.Fprintf(stderr, "heronctl: unknown command %q (heronctl help lists the commands)\n", args[i])
 		return exitUsage
 	}
@@ -137,11 +140,19 @@ func run(args []string, getenv func(string) string, exe string, stdout, stderr i
 		}
 	}
 	e.cores = func(host string) (int, bool) {
-		if isLocal(host) {
+		if remote.IsLocal(host) {
 			return numCPU(), true
 		}
 		return 0, false
 	}
+	if i >= len(args) {
+		if interactive() {
+			return shell(e, os.Stdin)
+		}
+		printUsage(stderr)
+		return exitUsage
+	}
+	cmd := lookup(args[i])
 	return cmd.run(e, cmd, args[i+1:])
 }
 
@@ -156,21 +167,13 @@ func hostname() string {
 	return h
 }
 
-// isLocal tells whether a node.cfg host is this machine, by name only.
-func isLocal(host string) bool {
-	switch strings.ToLower(host) {
-	case "localhost", "127.0.0.1", "::1":
-		return true
-	}
-	h, err := os.Hostname()
-	return err == nil && strings.EqualFold(h, host)
-}
-
 func printUsage(w io.Writer) {
 	io.WriteString(w, globalUsage)
 	io.WriteString(w, "\nCommands:\n")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		if !c.hidden {
+			fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		}
 	}
 }
 
@@ -246,14 +249,11 @@ func runHelp(e *env, c *command, args []string) int {
 		return status
 	}
 	if len(rest) > 1 {
-		fmt.Fprintln(e.stderr, "heronctl help: give at most one command")
-		return exitUsage
+		return usageError(e, c, "give at most one command")
 	}
 	if len(rest) == 1 {
-		c = lookup(rest[0])
-		if c == nil {
-			fmt.Fprintf(e.stderr, "heronctl help: unknown command %q\n", rest[0])
-			return exitUsage
+		if c = lookup(rest[0]); c == nil {
+			return usageError(e, helpCommand, "unknown command %q", rest[0])
 		}
 	}
 	if jsonOut {
@@ -272,7 +272,9 @@ func runHelp(e *env, c *command, args []string) int {
 		}
 		var all []cmdDoc
 		for _, c := range commands {
-			all = append(all, doc(c))
+			if !c.hidden {
+				all = append(all, doc(c))
+			}
 		}
 		writeJSON(e.stdout, map[string]any{"commands": all})
 		return exitOK

@@ -28,6 +28,8 @@
 //   - pin_cpus is handed out in order, reused in turn when too short.
 //     Heron's own key threads (default 1) gives each process that many
 //     analysis threads, and then each process takes threads CPUs.
+//     Heron's key read=FILE makes a worker or standalone node read a
+//     trace instead of an interface (tests and replays).
 //   - lb_method=interfaces gives each process one of lb_interfaces, from
 //     the end of the list; custom puts lb_custom.InterfacePrefix and
 //     InterfaceSuffix around the interface; myricom sets SNF_NUM_RINGS and

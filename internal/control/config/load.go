@@ -304,6 +304,12 @@ func checkRedefs(p *Policy) (map[string]bool, []string, error) {
 	cfg := node.DefaultConfig()
 	reg := options.NewRegistry()
 	cfg.Options(reg)
+	// The analyzers' own options (dns_max_queries, …) live in
+	// options.Default, as for heron; start them from their defaults.
+	if err := options.Default.ResetAll(); err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+	reg.Chain(options.Default)
 	loaded, err := scripts.Load(false, p.Scripts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("config: site policy scripts: %w", err)

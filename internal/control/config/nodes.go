@@ -43,6 +43,9 @@ type Node struct {
 	// ("af_packet::eth1", "eth4", "dna0@3"); empty for nodes that do not
 	// capture.
 	Interface string `json:"interface,omitempty"`
+	// Read is a trace file the node reads instead of an interface
+	// (Heron's node.cfg key read, for tests and replays).
+	Read string `json:"read,omitempty"`
 	// PacketSource names the packet source the interface selects:
 	// "af_packet", or "pcap" for a plain interface name (libpcap, which
 	// also serves PF_RING, Myricom and netmap through their libpcap).
@@ -120,7 +123,7 @@ type AFPacket struct {
 var nodeKeys = map[string]bool{
 	"type": true, "host": true, "interface": true, "aux_scripts": true, "zeekbase": true,
 	"ether": true, "zone_id": true, "lb_procs": true, "lb_method": true, "lb_interfaces": true,
-	"pin_cpus": true, "env_vars": true, "count": true, "threads": true,
+	"pin_cpus": true, "env_vars": true, "count": true, "threads": true, "read": true,
 	"af_packet_block_size": true, "af_packet_block_timeout": true, "af_packet_buffer_size": true,
 	"af_packet_checksum_validation_mode": true, "af_packet_enable_defrag": true,
 	"af_packet_enable_fanout": true, "af_packet_enable_hw_timestamping": true,
@@ -238,6 +241,15 @@ func expandSection(rn *rawNode, file string, counts map[string]int) ([]*Node, []
 		Count: counts[typ], Threads: 1, Env: env,
 	}
 	n.Interface, _ = rn.get("interface")
+	if rd, line := rn.get("read"); rd != "" {
+		if typ != Worker && typ != Standalone {
+			return nil, nil, errorf(file, line, "remove it: only workers and standalone nodes analyse packets", "read given for %s node [%s]", typ, sec.name)
+		}
+		if n.Interface != "" {
+			return nil, nil, errorf(file, line, "give either interface or read", "node [%s] has both an interface and a trace to read", sec.name)
+		}
+		n.Read = strings.TrimSpace(rd)
+	}
 	n.ZoneID, _ = rn.get("zone_id")
 	n.auxScripts, n.auxLine = rn.get("aux_scripts")
 	n.afKeys = map[string]iniKey{}

@@ -68,6 +68,8 @@ func TestNodeCfgErrors(t *testing.T) {
 		{"dup section", "[a]\ntype=standalone\nhost=localhost\n[a]\n", 4, "appears again"},
 		{"dup key", "[a]\ntype=standalone\nTYPE=worker\n", 3, "set again"},
 		{"no type", "[a]\nhost=localhost\n", 1, "no type"},
+		{"read on proxy", cluster + "[p]\ntype=proxy\nhost=x\nread=t.pcap\n", 11, "read given for proxy node [p]"},
+		{"read and interface", "[a]\ntype=standalone\nhost=x\ninterface=eth0\nread=t.pcap\n", 5, "both an interface and a trace"},
 		{"bad type", "[a]\ntype=sensor\nhost=x\n", 2, "unknown node type"},
 		{"no host", "[a]\ntype=standalone\n", 1, "no host"},
 		{"bad env", "[a]\ntype=standalone\nhost=x\nenv_vars=A=1,B\n", 4, "missing \"=\""},
@@ -378,5 +380,14 @@ func TestEvalCount(t *testing.T) {
 		if _, err := evalCount(s); err == nil {
 			t.Errorf("evalCount(%q) accepted", s)
 		}
+	}
+}
+
+// TestReadKey: Heron's read key gives a worker a trace to read.
+func TestReadKey(t *testing.T) {
+	c := mustLoad(t, "", cluster+"[w]\ntype=worker\nhost=localhost\nread = /data/t.pcap \n", nil)
+	w := c.Nodes[len(c.Nodes)-1]
+	if w.Name != "w" || w.Read != "/data/t.pcap" || w.Interface != "" {
+		t.Errorf("%+v", w)
 	}
 }

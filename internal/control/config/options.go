@@ -130,6 +130,17 @@ var Options = []OptionDef{
 	{"PolicyDirSiteInstallAuto", TypeString, "${SpoolDir}/installed-scripts-do-not-touch/auto", false, "", "zeekctl's generated scripts."},
 	{"ZeekCtlConfigDir", TypeString, "${SpoolDir}", false, "BroCtlConfigDir", "zeekctl's generated configuration."},
 	{"ClusterTopicSeparator", TypeString, "", false, "", "zeekctl's topic separator."},
+	// Heron's own options for sending mail through an SMTP server.
+	{"MailSMTPServer", TypeString, "", true, "", "SMTP server for heronctl's mail (empty: use SendMail)."},
+	{"MailSMTPPort", TypeInt, "0", true, "", "Port of the SMTP server (0: 25, or 465 with MailSMTPTLS = tls)."},
+	{"MailSMTPTLS", TypeString, "none", true, "", "TLS to the SMTP server: none, starttls or tls."},
+	{"MailSMTPUser", TypeString, "", true, "", "User for SMTP AUTH PLAIN (empty: no authentication)."},
+	{"MailSMTPPassword", TypeString, "", true, "", "Password for SMTP AUTH PLAIN."},
+	// Heron's own options for reaching hosts through SSH.
+	{"SSHPort", TypeInt, "22", true, "", "Port of the SSH server on hosts other than this one."},
+	{"SSHUser", TypeString, "${User}", true, "", "User heronctl logs in as on other hosts."},
+	{"SSHKeyFile", TypeString, "", true, "", "Private key for SSH (empty: ~/.ssh/id_ed25519, id_ecdsa, id_rsa)."},
+	{"SSHKnownHosts", TypeString, "", true, "", "known_hosts file checked for host keys (empty: ~/.ssh/known_hosts)."},
 	// Options of zeekctl's plugins ("plugin.option").
 	{"lb_custom.InterfacePrefix", TypeString, "", true, "", "Put before the interface of lb_method=custom workers."},
 	{"lb_custom.InterfaceSuffix", TypeString, "", true, "", "Put after the interface of lb_method=custom workers."},

@@ -22,6 +22,7 @@ redef Weird::sampling_duration = 10 min ;
 redef LogAscii::use_json = T;
 redef Log::default_logdir = "/data/logs # not a comment";
 redef HTTP::ports += { 8080/tcp };
+redef dns_max_queries = 10;
 `
 
 const tuning = `redef tcp_inactivity_timeout = 2 hrs;
@@ -48,6 +49,7 @@ func TestSitePolicy(t *testing.T) {
 		"LogAscii::use_json=T",
 		"Log::default_logdir=/data/logs # not a comment",
 		"HTTP::ports+={ 8080/tcp }",
+		"dns_max_queries=10",
 	}
 	for _, n := range c.Nodes {
 		scripts, redefs := base, baseRedefs
