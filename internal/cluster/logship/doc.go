@@ -42,6 +42,13 @@
 //
 //	err := logship.RunLogger(ctx, conn, &logship.LoggerOptions{Log: cfg.Log})
 //
+// When ctx ends, the logger drains before it returns: for every path it
+// owns it writes what the stream still holds (until the path's consumer
+// has nothing pending, within LoggerOptions.DrainTimeout), then rotates
+// or closes the file. What it cannot read in time, or at all because NATS
+// is gone, stays in the stream for the path's next writer; the files are
+// rotated (or closed) all the same, from the file and its journal.
+//
 // The manager should call EnsureStream when it starts (loggers do too);
 // until the stream exists, senders spool.
 //

@@ -224,6 +224,9 @@ type testCluster struct {
 	l      *layout.Layout
 	srv    *transport.Server
 	logDir string
+	// warn, when set, also receives the warnings of the loggers that
+	// rotLogger starts.
+	warn func(string)
 }
 
 var fastConn = transport.Options{

@@ -52,6 +52,17 @@ type LoggerOptions struct {
 	// Poll is how often the logger looks for new log paths and checks
 	// ownership, 1 s (also at once when a node goes up or down).
 	Poll time.Duration
+	// DrainTimeout bounds the drain when the logger stops, 5 s: before
+	// it rotates (or closes) its files, the logger writes what is still
+	// queued in the stream for every path it owns (paths that got their
+	// first batches since its last look included), until their consumers
+	// have nothing pending. Batches it could not read by then (the
+	// timeout ran out, or NATS is unreachable) stay in the stream, not
+	// acknowledged, and go into a new file of the path's next writer:
+	// this logger when it starts again, or the logger that takes the
+	// path over. The files are rotated at stop either way; rotation
+	// needs only the local file and the journal.
+	DrainTimeout time.Duration
 	// Stream configures the log stream if the logger creates it.
 	Stream *StreamOptions
 	// Warn receives one-line warnings; nil prints them on standard error.
@@ -95,6 +106,9 @@ func (o *LoggerOptions) fill(c *transport.Conn) {
 	if o.Poll <= 0 {
 		o.Poll = time.Second
 	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 5 * time.Second
+	}
 	if o.Warn == nil {
 		o.Warn = func(s string) { fmt.Fprintln(os.Stderr, s) }
 	}
@@ -130,6 +144,7 @@ type Logger struct {
 	paths map[string]*pathRun // by path
 	wg    sync.WaitGroup
 	rot   rotation
+	drain atomic.Pointer[drainState] // set when the logger stops
 
 	batches, records, repeats, corrupt, takeovers atomic.Uint64
 }
@@ -174,8 +189,18 @@ func (lg *Logger) Counters() LoggerCounters {
 	}
 }
 
-// Run writes the paths the node owns until ctx ends, then finishes the
-// groups in progress, closes the files (writing #close) and returns.
+// drainState is the stop of a logger: its paths drain within ctx.
+type drainState struct {
+	ctx context.Context
+}
+
+// draining returns the stop of the logger, or nil while it runs.
+func (lg *Logger) draining() *drainState { return lg.drain.Load() }
+
+// Run writes the paths the node owns until ctx ends; then, for each path
+// it owns, it writes what the stream still holds for it (within
+// LoggerOptions.DrainTimeout), rotates the file (with rotation) or
+// closes it (writing #close), and returns.
 func (lg *Logger) Run(ctx context.Context) error {
 	warned := false
 	for {
@@ -210,21 +235,33 @@ func (lg *Logger) Run(ctx context.Context) error {
 	defer remove()
 	t := time.NewTicker(lg.o.Poll)
 	defer t.Stop()
+	// The paths' contexts end only after the drain is set up (stop), so
+	// that a path that sees its end knows whether the logger stops.
+	pctx, cancelPaths := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelPaths()
 	for {
-		lg.reconcile(ctx)
+		lg.reconcile(ctx, pctx)
 		select {
 		case <-ctx.Done():
-			lg.mu.Lock()
-			for _, pr := range lg.paths {
-				pr.cancel()
-			}
-			lg.mu.Unlock()
-			lg.wg.Wait()
+			lg.stop(ctx, pctx, cancelPaths)
 			return nil
 		case <-t.C:
 		case <-changed:
 		}
 	}
+}
+
+// stop ends the writing of every path: it sets the drain's deadline,
+// starts the paths owned that no writer runs for yet (their first batches
+// came since the last look, or their writer is retrying after an error),
+// ends all, and waits for them to drain and rotate.
+func (lg *Logger) stop(ctx, pctx context.Context, cancelPaths context.CancelFunc) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lg.o.DrainTimeout)
+	defer cancel()
+	lg.drain.Store(&drainState{ctx: dctx})
+	lg.reconcile(dctx, pctx)
+	cancelPaths()
+	lg.wg.Wait()
 }
 
 // owns reports whether this node writes path now.
@@ -235,8 +272,9 @@ func (lg *Logger) owns(path string) bool {
 	return lg.c.Role() == layout.Manager && lg.c.IsLive(lg.c.Name())
 }
 
-// reconcile starts the paths this node owns and stops the others.
-func (lg *Logger) reconcile(ctx context.Context) {
+// reconcile starts the paths this node owns (their writers' contexts
+// derived from parent) and stops the others; ctx bounds its requests.
+func (lg *Logger) reconcile(ctx, parent context.Context) {
 	paths := lg.discover(ctx)
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
@@ -247,7 +285,7 @@ func (lg *Logger) reconcile(ctx context.Context) {
 		pr := lg.paths[p]
 		switch own := lg.owns(p); {
 		case own && pr == nil:
-			pr = lg.startPath(ctx, p)
+			pr = lg.startPath(parent, p)
 			lg.paths[p] = pr
 		case !own && pr != nil:
 			pr.cancel()

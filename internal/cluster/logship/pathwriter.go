@@ -54,22 +54,50 @@ func (lg *Logger) startPath(ctx context.Context, path string) *pathRun {
 	return pr
 }
 
-// run takes the path up again after every error until ctx ends.
+// run takes the path up again after every error until ctx ends. When
+// the logger stops while the path's last tenure ended in an error (NATS
+// gone, say), the path is taken up once more, so that its file is
+// drained if the stream can be reached and rotated (or closed) anyway.
 func (pr *pathRun) run(ctx context.Context) {
 	for {
 		err := pr.tenure(ctx)
-		if ctx.Err() != nil || errors.Is(err, errCrashed) {
+		if errors.Is(err, errCrashed) {
 			return
 		}
 		if err != nil {
 			pr.warn(err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(pr.lg.o.Poll):
+		if ctx.Err() == nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(pr.lg.o.Poll):
+				continue
+			}
 		}
+		if err != nil && pr.lg.draining() != nil {
+			if err := pr.tenure(ctx); err != nil && !errors.Is(err, errCrashed) {
+				pr.warn(err)
+			}
+		}
+		return
 	}
+}
+
+// requestContext returns the context of the path's waits and requests
+// in a tenure: it ends with ctx when the path is given up, but when the
+// logger stops it lasts until the drain's deadline, so that a path taken
+// up just as the logger stops still gets its consumer and drains.
+func (pr *pathRun) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		// The drain is set before the paths' contexts end (Logger.stop).
+		if d := pr.lg.draining(); d != nil {
+			context.AfterFunc(d.ctx, cancel)
+			return
+		}
+		cancel()
+	})
+	return rctx, func() { stop(); cancel() }
 }
 
 // warn reports err unless it repeats the last warning of the last minute.
@@ -81,6 +109,9 @@ func (pr *pathRun) warn(err error) {
 	pr.lastWarn, pr.lastWarnTime = s, time.Now()
 	pr.lg.o.Warn(s)
 }
+
+// errNoNATS stands for the stream when the logger stops disconnected.
+var errNoNATS = errors.New("not connected to NATS")
 
 var errGap = errors.New("a delivery was missed; taking the path up again from the journal")
 
@@ -112,8 +143,13 @@ var errCrashed = errors.New("simulated crash")
 //     file, record (stream sequence, offset) in the journal, and
 //     acknowledge the group; rotate the file when its boundary has
 //     passed (rotation.go);
-//  5. when ctx ends, rotate the file (with rotation) or write its #close
-//     line (without).
+//  5. when ctx ends because the logger stops, drain: write the groups
+//     the consumer still has pending, until it has none or the drain's
+//     deadline passes (drain);
+//  6. when ctx ends, rotate the file (with rotation) or write its #close
+//     line (without). Steps 3–5 need NATS, this one does not: when the
+//     stream cannot be reached at stop, the file is rotated all the
+//     same, from what the file and the journal hold.
 func (pr *pathRun) tenure(ctx context.Context) (err error) {
 	lg := pr.lg
 	if hook("takeover") {
@@ -124,9 +160,11 @@ func (pr *pathRun) tenure(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	f, err := openLocked(ctx, name)
+	rctx, rcancel := pr.requestContext(ctx)
+	defer rcancel()
+	f, err := openLocked(rctx, name)
 	if err != nil {
-		if ctx.Err() != nil {
+		if rctx.Err() != nil {
 			return nil
 		}
 		return err
@@ -192,11 +230,9 @@ func (pr *pathRun) tenure(ctx context.Context) (err error) {
 		st.Open = 0
 	}
 
-	cons, err := pr.consumer(ctx, st.Seq)
-	if err != nil {
-		return err
-	}
-	lg.takeovers.Add(1)
+	// From here the file is as the journal says: when ctx ends without
+	// an error of the file, it is rotated or closed, with or without
+	// NATS.
 	defer func() {
 		if ctx.Err() == nil || errors.Is(err, errCrashed) {
 			return
@@ -228,69 +264,168 @@ func (pr *pathRun) tenure(ctx context.Context) (err error) {
 		}
 	}()
 
-	var lastDelivery uint64
-	var msgs []jetstream.Msg
-	var metas []*jetstream.MsgMetadata
+	var cons jetstream.Consumer
+	if ctx.Err() != nil && !lg.c.Connected() {
+		err = errNoNATS
+	} else {
+		cons, err = pr.consumer(rctx, st.Seq)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			// Stopping without the stream: what the file holds is
+			// rotated; the stream's batches wait for the next writer.
+			if lg.draining() == nil {
+				return nil // given up: the new owner reads the stream
+			}
+			lg.o.Warn(fmt.Sprintf("logship: %s: %s: stopping without reading the stream: %v", lg.c.Name(), pr.path, err))
+			return nil
+		}
+		return err
+	}
+	lg.takeovers.Add(1)
+	fw := &fetcher{pr: pr, cons: cons, out: out, st: &st, name: name}
 	for ctx.Err() == nil {
 		if err := pr.settle(&st); err != nil {
 			return err
 		}
-		wait := lg.o.FetchWait
-		if out.started {
-			due := lg.rot.due(pr.openOf(&st))
-			if !due.IsZero() {
-				now := lg.o.Log.Now()
-				if !now.Before(due) {
-					if err := pr.cut(out, &st, name, due, false); err != nil {
-						return err
-					}
-				} else if d := due.Sub(now); d < wait {
-					wait = max(d, 20*time.Millisecond)
-				}
-			}
-		}
-		mb, err := cons.Fetch(lg.o.Fetch, jetstream.FetchMaxWait(wait))
-		if err != nil {
-			return fmt.Errorf("fetch: %w", err)
-		}
-		msgs, metas = msgs[:0], metas[:0]
-		for m := range mb.Messages() {
-			msgs = append(msgs, m)
-		}
-		if err := mb.Error(); err != nil && len(msgs) == 0 && !errors.Is(err, nats.ErrTimeout) {
-			return fmt.Errorf("fetch: %w", err)
-		}
-		if len(msgs) == 0 {
-			continue
-		}
-		// Every delivery of this consumer must reach us in order: a
-		// missed one (a reply lost in a timed-out fetch) would be
-		// delivered again later, out of order, and could be taken for a
-		// repeat.
-		for _, m := range msgs {
-			md, err := m.Metadata()
-			if err != nil {
-				return fmt.Errorf("batch metadata: %w", err)
-			}
-			if md.Sequence.Consumer != lastDelivery+1 {
-				return errGap
-			}
-			lastDelivery = md.Sequence.Consumer
-			metas = append(metas, md)
-		}
-		// A boundary passed during the fetch: rotate before writing.
-		if out.started {
-			if due := lg.rot.due(pr.openOf(&st)); !due.IsZero() && !lg.o.Log.Now().Before(due) {
-				if err := pr.cut(out, &st, name, due, false); err != nil {
-					return err
-				}
-			}
-		}
-		if err := pr.group(out, &st, msgs, metas); err != nil {
+		if _, serr, err := fw.step(lg.o.FetchWait); err != nil {
 			return err
+		} else if serr != nil {
+			if ctx.Err() != nil {
+				break // stopping: drained below as far as NATS allows
+			}
+			return serr
 		}
 	}
+	if d := lg.draining(); d != nil {
+		return fw.drain(d.ctx)
+	}
 	return nil
+}
+
+// fetcher is the state of a tenure's fetching: the consumer, the file
+// and its journal, and the last delivery seen.
+type fetcher struct {
+	pr           *pathRun
+	cons         jetstream.Consumer
+	out          *outFile
+	st           *journalState
+	name         string
+	lastDelivery uint64
+	msgs         []jetstream.Msg
+	metas        []*jetstream.MsgMetadata
+}
+
+// step rotates the file if its boundary has passed, fetches one group
+// (waiting at most wait, less when a boundary comes sooner) and writes
+// it. It returns how many batches were delivered, an error of the
+// stream (serr: the file and journal are consistent, nothing of the
+// group was written) or an error of the file or journal (err).
+func (fw *fetcher) step(wait time.Duration) (n int, serr, err error) {
+	pr, lg, out, st := fw.pr, fw.pr.lg, fw.out, fw.st
+	if out.started {
+		due := lg.rot.due(pr.openOf(st))
+		if !due.IsZero() {
+			now := lg.o.Log.Now()
+			if !now.Before(due) {
+				if err := pr.cut(out, st, fw.name, due, false); err != nil {
+					return 0, nil, err
+				}
+			} else if d := due.Sub(now); d < wait {
+				wait = d
+			}
+		}
+	}
+	mb, ferr := fw.cons.Fetch(lg.o.Fetch, jetstream.FetchMaxWait(max(wait, 20*time.Millisecond)))
+	if ferr != nil {
+		return 0, fmt.Errorf("fetch: %w", ferr), nil
+	}
+	fw.msgs, fw.metas = fw.msgs[:0], fw.metas[:0]
+	for m := range mb.Messages() {
+		fw.msgs = append(fw.msgs, m)
+	}
+	if ferr := mb.Error(); ferr != nil && len(fw.msgs) == 0 && !errors.Is(ferr, nats.ErrTimeout) {
+		return 0, fmt.Errorf("fetch: %w", ferr), nil
+	}
+	if len(fw.msgs) == 0 {
+		return 0, nil, nil
+	}
+	// Every delivery of this consumer must reach us in order: a missed
+	// one (a reply lost in a timed-out fetch) would be delivered again
+	// later, out of order, and could be taken for a repeat.
+	for _, m := range fw.msgs {
+		md, merr := m.Metadata()
+		if merr != nil {
+			return 0, fmt.Errorf("batch metadata: %w", merr), nil
+		}
+		if md.Sequence.Consumer != fw.lastDelivery+1 {
+			return 0, errGap, nil
+		}
+		fw.lastDelivery = md.Sequence.Consumer
+		fw.metas = append(fw.metas, md)
+	}
+	// A boundary passed during the fetch: rotate before writing.
+	if out.started {
+		if due := lg.rot.due(pr.openOf(st)); !due.IsZero() && !lg.o.Log.Now().Before(due) {
+			if err := pr.cut(out, st, fw.name, due, false); err != nil {
+				return 0, nil, err
+			}
+		}
+	}
+	if err := pr.group(out, st, fw.msgs, fw.metas); err != nil {
+		return 0, nil, err
+	}
+	return len(fw.msgs), nil, nil
+}
+
+// drain writes the groups the consumer still has pending when the
+// logger stops, until it has none or ctx (the drain's deadline) ends.
+// Only errors of the file or journal are returned: when the stream
+// cannot be read, or time runs out, what is left stays in the stream
+// for the path's next writer (with a warning).
+func (fw *fetcher) drain(ctx context.Context) error {
+	pr, lg := fw.pr, fw.pr.lg
+	var pending uint64
+	for {
+		if !lg.c.Connected() {
+			lg.o.Warn(fmt.Sprintf("logship: %s: %s: stopping without draining the stream: %v", lg.c.Name(), pr.path, errNoNATS))
+			return nil
+		}
+		if ctx.Err() != nil {
+			left := "some batches"
+			if pending > 0 {
+				left = fmt.Sprintf("%d batches", pending)
+			}
+			lg.o.Warn(fmt.Sprintf("logship: %s: %s: stopping with %s not yet written (drain timeout %v): the path's next writer writes them", lg.c.Name(), pr.path, left, lg.o.DrainTimeout))
+			return nil
+		}
+		ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		info, ierr := fw.cons.Info(ictx)
+		cancel()
+		if ierr != nil {
+			if ctx.Err() != nil {
+				continue
+			}
+			lg.o.Warn(fmt.Sprintf("logship: %s: %s: stopping without draining the stream: %v", lg.c.Name(), pr.path, ierr))
+			return nil
+		}
+		if pending = info.NumPending; pending == 0 {
+			return nil
+		}
+		if err := pr.settle(fw.st); err != nil {
+			return err
+		}
+		wait := lg.o.FetchWait
+		if dl, ok := ctx.Deadline(); ok {
+			wait = min(wait, time.Until(dl))
+		}
+		if _, serr, err := fw.step(wait); err != nil {
+			return err
+		} else if serr != nil {
+			lg.o.Warn(fmt.Sprintf("logship: %s: %s: stopping with %d batches not yet written: %v", lg.c.Name(), pr.path, pending, serr))
+			return nil
+		}
+	}
 }
 
 // group writes one group of batches, syncs, journals and acknowledges.

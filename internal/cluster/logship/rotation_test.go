@@ -161,7 +161,12 @@ func (tc *testCluster) rotLoggerFormat(node string, clk *testClock, arch string,
 	cfg.RotationPolicy = &rotate.Archiver{LogDir: arch, Compression: rotate.Gzip, Location: time.UTC, Archived: sink.add}
 	lg, err := NewLogger(c, &LoggerOptions{
 		Log: cfg, Poll: 100 * time.Millisecond, FetchWait: 50 * time.Millisecond, Fetch: 16,
-		Warn: func(s string) { tc.t.Log(s) },
+		Warn: func(s string) {
+			tc.t.Log(s)
+			if tc.warn != nil {
+				tc.warn(s)
+			}
+		},
 	})
 	if err != nil {
 		tc.t.Fatal(err)
