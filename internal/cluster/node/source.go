@@ -93,8 +93,10 @@ type Interrupter interface {
 
 // Stoppable returns src ending (io.EOF) once ctx ends: the next Next
 // returns io.EOF, and a live source (pktsrc.Live) is stopped, or an
-// Interrupter interrupted, at once so a waiting Next returns. Close
-// releases the watch on ctx and closes src.
+// Interrupter interrupted, at once so a waiting Next returns. The result
+// of a live source is live too, with src's capture counters, so a
+// worker's metrics and stats.log count the kernel's drops. Close releases
+// the watch on ctx and closes src.
 func Stoppable(ctx context.Context, src pktsrc.Source) pktsrc.Source {
 	intr, _ := src.(Interrupter)
 	return stoppableWith(ctx, src, intr)
@@ -115,8 +117,27 @@ func stoppableWith(ctx context.Context, src pktsrc.Source, intr Interrupter) pkt
 			intr.Interrupt()
 		}
 	})
+	if live != nil {
+		return &stoppableLive{stoppable: s, live: live}
+	}
 	return s
 }
+
+// stoppableLive is a stoppable live source: it keeps pktsrc.Live, so the
+// packet loop still reads its capture counters.
+type stoppableLive struct {
+	*stoppable
+	live pktsrc.Live
+}
+
+// Stop implements pktsrc.Live.
+func (s *stoppableLive) Stop() {
+	s.stopped.Store(true)
+	s.live.Stop()
+}
+
+// CaptureStats implements pktsrc.Live with the wrapped source's counters.
+func (s *stoppableLive) CaptureStats() (pktsrc.Stats, error) { return s.live.CaptureStats() }
 
 type stoppable struct {
 	pktsrc.Source

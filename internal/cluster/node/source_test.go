@@ -154,7 +154,9 @@ func (f *fakeLive) Stop() {
 		close(f.stop)
 	}
 }
-func (f *fakeLive) CaptureStats() (pktsrc.Stats, error) { return pktsrc.Stats{}, nil }
+func (f *fakeLive) CaptureStats() (pktsrc.Stats, error) {
+	return pktsrc.Stats{Received: 7, Dropped: 3, Link: 10}, nil
+}
 
 func TestStoppable(t *testing.T) {
 	t.Run("trace", func(t *testing.T) {
@@ -195,6 +197,34 @@ func TestStoppable(t *testing.T) {
 		if !live.closed {
 			t.Error("Close did not close the source")
 		}
+	})
+	t.Run("live-counters", func(t *testing.T) {
+		// The packet loop reads a live source's drops through the wrapper.
+		live := &fakeLive{stop: make(chan struct{})}
+		src := Stoppable(context.Background(), live)
+		l, ok := src.(pktsrc.Live)
+		if !ok {
+			t.Fatal("Stoppable of a live source is not pktsrc.Live: its capture counters are lost")
+		}
+		if cs, err := l.CaptureStats(); err != nil || cs.Dropped != 3 || cs.Link != 10 {
+			t.Errorf("CaptureStats = %+v, %v; want the source's (3 dropped, 10 on the link)", cs, err)
+		}
+		l.Stop()
+		if !live.stopped.Load() {
+			t.Error("Stop did not stop the source")
+		}
+		var f pktsrc.Frame
+		if err := src.Next(&f); !errors.Is(err, io.EOF) {
+			t.Errorf("Next after Stop = %v, want io.EOF", err)
+		}
+		src.Close()
+	})
+	t.Run("trace-not-live", func(t *testing.T) {
+		src := Stoppable(context.Background(), openTrace(t, flowTrace(t, 2)))
+		if _, ok := src.(pktsrc.Live); ok {
+			t.Error("Stoppable of a trace claims to be live")
+		}
+		src.Close()
 	})
 }
 

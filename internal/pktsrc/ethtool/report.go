@@ -87,8 +87,9 @@ func (r Report) FixCommand() string {
 }
 
 // Warning returns the one warning line for the offloads in On, or "" when
-// none is on. It ends with the fix command, and names the offloads the
-// device cannot switch off.
+// none is on; the caller adds its own prefix ("heron: warning: "). It ends
+// with the fix command, and names the offloads the device cannot switch
+// off.
 func (r Report) Warning() string {
 	if len(r.On) == 0 {
 		return ""
@@ -101,7 +102,6 @@ func (r Report) Warning() string {
 		}
 	}
 	var b strings.Builder
-	b.WriteString("warning: ")
 	b.WriteString(r.Interface)
 	b.WriteString(" has offloads on (")
 	b.WriteString(strings.Join(labels, ", "))

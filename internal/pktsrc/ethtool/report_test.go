@@ -42,13 +42,13 @@ func TestWarning(t *testing.T) {
 		{"none", nil, "", ""},
 		{"all", []Offload{{"gro", "GRO", false}, {"lro", "LRO", false}, {"tso", "TSO", false}, {"gso", "GSO", false}, {"rx", "rx checksumming", false}},
 			"ethtool -K eth0 gro off lro off tso off gso off rx off",
-			"warning: eth0 has offloads on (GRO, LRO, TSO, GSO, rx checksumming): capture sees packets as the offloads changed them, not as they were on the wire, which distorts the analysis; turn them off with: ethtool -K eth0 gro off lro off tso off gso off rx off"},
+			"eth0 has offloads on (GRO, LRO, TSO, GSO, rx checksumming): capture sees packets as the offloads changed them, not as they were on the wire, which distorts the analysis; turn them off with: ethtool -K eth0 gro off lro off tso off gso off rx off"},
 		{"some fixed", []Offload{{"gro", "GRO", false}, {"rx", "rx checksumming", true}, {"rx-gro-hw", "hardware GRO", true}},
 			"ethtool -K eth0 gro off",
-			"warning: eth0 has offloads on (GRO, rx checksumming, hardware GRO): capture sees packets as the offloads changed them, not as they were on the wire, which distorts the analysis; turn them off with: ethtool -K eth0 gro off (rx checksumming, hardware GRO cannot be switched off on this device)"},
+			"eth0 has offloads on (GRO, rx checksumming, hardware GRO): capture sees packets as the offloads changed them, not as they were on the wire, which distorts the analysis; turn them off with: ethtool -K eth0 gro off (rx checksumming, hardware GRO cannot be switched off on this device)"},
 		{"all fixed", []Offload{{"rx", "rx checksumming", true}},
 			"",
-			"warning: eth0 has offloads on (rx checksumming): capture sees packets as the offloads changed them, not as they were on the wire, which distorts the analysis (rx checksumming cannot be switched off on this device)"},
+			"eth0 has offloads on (rx checksumming): capture sees packets as the offloads changed them, not as they were on the wire, which distorts the analysis (rx checksumming cannot be switched off on this device)"},
 	} {
 		r := Report{Interface: "eth0", On: tc.on}
 		if got := r.FixCommand(); got != tc.fix {
