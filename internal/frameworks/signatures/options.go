@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/heron-nsm/heron/internal/options"
@@ -22,6 +23,26 @@ func (c *Config) Options(r *options.Registry) {
 		"Matches of a SIG_COUNT_PER_RESP signature on one responder that raise Count_Signature.")
 	r.Register("Signatures::summary_interval", options.IntervalValue(&c.SummaryInterval),
 		"Delay of the Signature_Summary notice after an originator's first SIG_SUMMARY match.")
+	r.Register("Heron::signature_notice_identifier", identifierValue{&c.NoticeIdentifier},
+		`Heron's: what identifies a Sensitive_Signature notice for suppression: "" (none, as Zeek), "sig_id", "sig_id,src" or "sig_id,src,dst".`)
+}
+
+// identifierValue is the string option Heron::signature_notice_identifier,
+// limited to NoticeIdentifiers.
+type identifierValue struct{ p *string }
+
+func (v identifierValue) Type() string   { return "string" }
+func (v identifierValue) String() string { return *v.p }
+func (v identifierValue) Set(lit string) error {
+	var s string
+	if err := options.StringValue(&s).Set(lit); err != nil {
+		return err
+	}
+	if !slices.Contains(NoticeIdentifiers, s) {
+		return fmt.Errorf("%q is not one of \"\", \"sig_id\", \"sig_id,src\", \"sig_id,src,dst\"", s)
+	}
+	*v.p = s
+	return nil
 }
 
 // patternValue is an options.Value of Zeek type pattern.

@@ -80,6 +80,12 @@ func TestOptions(t *testing.T) {
 	if err := r.Apply("Signatures::ignored_ids=nope"); err == nil {
 		t.Error("bad pattern accepted")
 	}
+	if err := r.Apply("Heron::signature_notice_identifier=sig_id,src"); err != nil || cfg.NoticeIdentifier != "sig_id,src" {
+		t.Errorf("signature_notice_identifier: %v, %q", err, cfg.NoticeIdentifier)
+	}
+	if err := r.Apply("Heron::signature_notice_identifier=src"); err == nil || cfg.NoticeIdentifier != "sig_id,src" {
+		t.Errorf("signature_notice_identifier=src accepted (%v, %q)", err, cfg.NoticeIdentifier)
+	}
 	var none *regexp.Regexp
 	if PatternValue(&none).String() != "<none>" {
 		t.Error("nil pattern")

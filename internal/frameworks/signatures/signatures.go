@@ -194,6 +194,31 @@ type Config struct {
 	// MaxPendingSummaries bounds the scheduled Signature_Summary notices;
 	// beyond it new ones are not scheduled.
 	MaxPendingSummaries int
+	// NoticeIdentifier is Heron's Heron::signature_notice_identifier: the
+	// parts of a match that make the identifier of its
+	// Sensitive_Signature notice, so that repeats are suppressed for the
+	// notice's suppression interval (across a cluster too). "" (Zeek's
+	// behaviour) gives no identifier: every alarm is a notice. Otherwise
+	// "sig_id", "sig_id,src" or "sig_id,src,dst" — what Zeek sites set in
+	// a Notice::policy hook.
+	NoticeIdentifier string
+}
+
+// NoticeIdentifiers are the values Config.NoticeIdentifier may take.
+var NoticeIdentifiers = []string{"", "sig_id", "sig_id,src", "sig_id,src,dst"}
+
+// noticeIdentifier is the identifier of the Sensitive_Signature notice
+// of a match of sigID from src to dst, as cfg asks for.
+func (c *Config) noticeIdentifier(sigID string, src, dst zeek.Addr) zeek.Opt[string] {
+	switch c.NoticeIdentifier {
+	case "sig_id":
+		return zeek.Some(sigID)
+	case "sig_id,src":
+		return zeek.Some(sigID + "," + src.String())
+	case "sig_id,src,dst":
+		return zeek.Some(sigID + "," + src.String() + "," + dst.String())
+	}
+	return zeek.Opt[string]{}
 }
 
 // DefaultConfig returns Zeek's defaults.
@@ -406,12 +431,13 @@ func (f *Framework) Match(m Match) {
 	}
 	if alarm {
 		f.notice(m.TS, notice.Info{
-			Note: SensitiveSignature,
-			Conn: conn,
-			Src:  zeek.Some(srcAddr),
-			Dst:  zeek.Some(dstAddr),
-			Msg:  zeek.Some(srcMsg),
-			Sub:  zeek.Some(data),
+			Note:       SensitiveSignature,
+			Conn:       conn,
+			Src:        zeek.Some(srcAddr),
+			Dst:        zeek.Some(dstAddr),
+			Msg:        zeek.Some(srcMsg),
+			Sub:        zeek.Some(data),
+			Identifier: f.cfg.noticeIdentifier(m.SigID, srcAddr, dstAddr),
 		})
 	}
 	if action == SigFileButNoScan || action == SigSummary {

@@ -469,3 +469,30 @@ func TestConcurrentMatches(t *testing.T) {
 type noticeFunc func(now zeek.Time, n notice.Info)
 
 func (f noticeFunc) Notice(now zeek.Time, n notice.Info) { f(now, n) }
+
+// TestNoticeIdentifier checks Heron::signature_notice_identifier: no
+// identifier by default (Zeek's), else the chosen parts of the match.
+func TestNoticeIdentifier(t *testing.T) {
+	for _, c := range []struct {
+		setting, want string
+	}{
+		{"", ""},
+		{"sig_id", "http-evil"},
+		{"sig_id,src", "http-evil,10.0.0.1"},
+		{"sig_id,src,dst", "http-evil,10.0.0.1,10.0.0.2"},
+	} {
+		t.Run(c.setting, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.NoticeIdentifier = c.setting
+			f, r := newRec(cfg)
+			f.Match(match(7*sec, orig1, resp1, "http-evil"))
+			if len(r.notices) != 1 {
+				t.Fatalf("%d notices", len(r.notices))
+			}
+			id := r.notices[0].n.Identifier
+			if id.Set != (c.want != "") || id.V != c.want {
+				t.Errorf("identifier %+v, want %q", id, c.want)
+			}
+		})
+	}
+}
