@@ -82,7 +82,7 @@ func finishNodes(nodes []*Node, s *Settings, nodeFile string) ([]Warning, error)
 	}
 
 	for _, n := range nodes {
-		n.PacketSource = packetSource(n.Interface)
+		n.PacketSource = packetSource(n.Interface, n.LBMethod)
 	}
 	assignPorts(nodes, s)
 	return warns, nil
@@ -94,15 +94,32 @@ func setDefault(env map[string]string, k, v string) {
 	}
 }
 
-// packetSource names the packet source heron -i picks for an interface.
-func packetSource(iface string) string {
+// packetSource names the packet source a node captures with: the prefix
+// of a heron -i name ("af_packet::eth1"); libpcap ("pcap") for
+// lb_method=pf_ring and myricom (their clustering lives in their libpcap,
+// as with zeekctl) and for the names only a vendor's libpcap knows
+// ("netmap:em0/x", "dna0@3", "zc:eth4"); else AF_PACKET, what heron -i
+// takes a plain interface name for.
+func packetSource(iface, lbMethod string) string {
 	if iface == "" {
 		return ""
 	}
 	if i := strings.Index(iface, "::"); i > 0 {
 		return iface[:i]
 	}
-	return "pcap"
+	if lbMethod == "pf_ring" || lbMethod == "myricom" || strings.ContainsAny(iface, ":@") {
+		return "pcap"
+	}
+	return "af_packet"
+}
+
+// HeronInterface is the node's interface as heron -i takes it: with the
+// "pcap::" prefix when it captures through libpcap (see PacketSource).
+func (n *Node) HeronInterface() string {
+	if n.PacketSource == "pcap" && !strings.Contains(n.Interface, "::") {
+		return "pcap::" + n.Interface
+	}
+	return n.Interface
 }
 
 // pfRing sets PF_RING's libpcap variables on lb_method=pf_ring workers as

@@ -39,16 +39,18 @@ type Node struct {
 	Line    int    `json:"line"`
 	// Count numbers the nodes of one type from 1, in node.cfg order.
 	Count int `json:"count"`
-	// Interface is what the node captures from, in heron -i syntax
-	// ("af_packet::eth1", "eth4", "dna0@3"); empty for nodes that do not
-	// capture.
+	// Interface is what the node captures from, as node.cfg and the
+	// lb_method give it ("af_packet::eth1", "eth4", "dna0@3"); empty for
+	// nodes that do not capture. HeronInterface is the heron -i form.
 	Interface string `json:"interface,omitempty"`
 	// Read is a trace file the node reads instead of an interface
 	// (Heron's node.cfg key read, for tests and replays).
 	Read string `json:"read,omitempty"`
-	// PacketSource names the packet source the interface selects:
-	// "af_packet", or "pcap" for a plain interface name (libpcap, which
-	// also serves PF_RING, Myricom and netmap through their libpcap).
+	// PacketSource names the packet source the node captures with:
+	// "af_packet" (also for a plain interface name, as heron -i takes
+	// it), or "pcap" (libpcap, through which PF_RING, Myricom and netmap
+	// work: lb_method=pf_ring and myricom, and vendor names like
+	// "netmap:em0" or "dna0@3").
 	PacketSource string `json:"packet_source,omitempty"`
 	// LBMethod is node.cfg's lb_method; Proc is the process's number
 	// (1..LBProcs) within its section.

@@ -391,3 +391,28 @@ func TestReadKey(t *testing.T) {
 		t.Errorf("%+v", w)
 	}
 }
+
+// TestPacketSource checks which packet source a node captures with and
+// the heron -i name heronctl gives it.
+func TestPacketSource(t *testing.T) {
+	for _, c := range []struct {
+		iface, lb, source, heron string
+	}{
+		{"eth0", "", "af_packet", "eth0"},
+		{"eth3", "interfaces", "af_packet", "eth3"},
+		{"af_packet::eth1", "af_packet", "af_packet", "af_packet::eth1"},
+		{"eth4", "pf_ring", "pcap", "pcap::eth4"},
+		{"dna0@3", "pf_ring", "pcap", "pcap::dna0@3"},
+		{"eth5", "myricom", "pcap", "pcap::eth5"},
+		{"netmap:em0/x", "custom", "pcap", "pcap::netmap:em0/x"},
+		{"pcap::eth2", "", "pcap", "pcap::eth2"},
+		{"udp::0.0.0.0:4789", "", "udp", "udp::0.0.0.0:4789"},
+		{"", "", "", ""},
+	} {
+		n := &Node{Interface: c.iface, LBMethod: c.lb}
+		n.PacketSource = packetSource(n.Interface, n.LBMethod)
+		if n.PacketSource != c.source || n.HeronInterface() != c.heron {
+			t.Errorf("%q (lb_method %q): source %q, heron -i %q; want %q, %q", c.iface, c.lb, n.PacketSource, n.HeronInterface(), c.source, c.heron)
+		}
+	}
+}

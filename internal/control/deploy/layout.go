@@ -101,7 +101,7 @@ func Layout(c *config.Cluster) (*layout.Layout, error) {
 			Type:        layout.Role(n.Type),
 			Host:        n.Host,
 			MetricsPort: n.MetricsPort,
-			Interface:   n.Interface,
+			Interface:   n.HeronInterface(),
 			Read:        n.Read,
 			PinCPUs:     nilIfEmpty(n.CPUs),
 		}
