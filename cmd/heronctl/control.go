@@ -403,6 +403,7 @@ func (c *cluster) check(say func(string)) []string {
 		n, ok := cores[h]
 		return n, ok && n > 0
 	})...)
+	warns = append(warns, c.offloadWarnings(capture)...)
 	warn(c.e, warns)
 	for _, h := range capture {
 		if r, ok := selftest[h]; ok {

@@ -127,6 +127,8 @@ func runHost(e *env, c *command, args []string) int {
 		if out, err = disk.StatAll(names); err != nil {
 			return fail(e, err)
 		}
+	case "offloads":
+		out = queryOffloads(names)
 	default:
 		fmt.Fprintf(e.stderr, "heronctl _host: unknown operation %q\n", op)
 		return exitUsage
