@@ -403,7 +403,7 @@ func TestLocalCluster(t *testing.T) {
 	}
 	out = mustCtl(t, prefix, "top")
 	t.Logf("top:\n%s", out)
-	if lines := strings.Split(out, "\n"); !strings.HasPrefix(lines[0], "Name         Type    Host             Pid     VSize Rss   Cpu   Cmd") ||
+	if lines := strings.Split(out, "\n"); !strings.HasPrefix(lines[0], "Name         Type    Host             Pid     VSize  Rss  Cpu   Cmd") ||
 		!strings.HasPrefix(lines[1], "logger       logger  localhost        ") || !strings.HasSuffix(lines[1], " heron") {
 		t.Errorf("top:\n%s", out)
 	}

@@ -570,22 +570,25 @@ func runExec(e *env, c *command, args []string) int {
 		}
 		return nil
 	})
-	if jsonOut {
-		writeJSON(e.stdout, map[string]any{"hosts": outs})
-		return exitOK
-	}
-	status := exitOK
+	var problems []string
 	for _, o := range outs {
 		if o.Error != "" {
-			fmt.Fprintf(e.stderr, "heronctl: %s: %s\n", o.Host, o.Error)
-			status = exitConfig
+			problems = append(problems, o.Host+": "+o.Error)
+		}
+	}
+	if jsonOut {
+		writeJSON(e.stdout, map[string]any{"hosts": outs, "errors": orEmpty(problems)})
+		return report(e, problems)
+	}
+	for _, o := range outs {
+		if o.Error != "" {
 			continue
 		}
 		for _, l := range strings.Split(strings.TrimRight(o.Output, "\n"), "\n") {
 			fmt.Fprintf(e.stdout, "[%s] %s\n", o.Host, l)
 		}
 	}
-	return status
+	return report(e, problems)
 }
 
 var dfCommand = &command{

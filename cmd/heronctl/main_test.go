@@ -348,7 +348,7 @@ garbage line
 	os.WriteFile(filepath.Join(dir, "etc", "node.cfg"), []byte("[heron]\ntype=standalone\nhost=localhost\ninterface=eth0\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "etc", "networks.cfg"), []byte("10.0.0.0/8\n"), 0o644)
 	out, errOut, status := heronctl(t, "--prefix", dir, "netstats")
-	if status != 0 || out != "       heron: 1389211389.460052 recvd=6441 dropped=3 link=6444\n" {
+	if status != 0 || out != "      heron: 1389211389.460052 recvd=6441 dropped=3 link=6444\n" {
 		t.Errorf("netstats: %d %q %s", status, out, errOut)
 	}
 	out, _, _ = heronctl(t, "--prefix", dir, "netstats", "--json")
@@ -356,9 +356,9 @@ garbage line
 		t.Errorf("netstats --json:\n%s", out)
 	}
 	srv.Close()
-	out, _, _ = heronctl(t, "--prefix", dir, "netstats")
-	if !strings.HasPrefix(out, "       heron: not answering: ") {
-		t.Errorf("netstats of a closed endpoint: %q", out)
+	out, errOut, status = heronctl(t, "--prefix", dir, "netstats")
+	if out != "" || status != exitConfig || !strings.HasPrefix(errOut, "      heron: <error: not answering: ") {
+		t.Errorf("netstats of a closed endpoint: %d %q %q", status, out, errOut)
 	}
 }
 

@@ -639,7 +639,7 @@ af_packet_enable_defrag=T
 		if i >= len(ns.Nodes) {
 			break
 		}
-		if !regexp.MustCompile(fmt.Sprintf(`^    worker-%d: [0-9]+\.[0-9]{6} recvd=%d dropped=0 link=[0-9]+$`, i+1, ns.Nodes[i].Recvd)).MatchString(l) {
+		if !regexp.MustCompile(fmt.Sprintf(`^   worker-%d: [0-9]+\.[0-9]{6} recvd=%d dropped=0 link=[0-9]+$`, i+1, ns.Nodes[i].Recvd)).MatchString(l) {
 			t.Errorf("netstats line %q", l)
 		}
 	}

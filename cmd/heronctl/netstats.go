@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/heron-nsm/heron/internal/control/config"
+	"github.com/heron-nsm/heron/internal/control/disk"
 	"github.com/heron-nsm/heron/internal/control/supervise"
 )
 
@@ -23,8 +25,8 @@ var netstatsCommand = &command{
 	help: `Asks every worker (and a standalone node) for its packet counters on its
 Prometheus endpoint (http://HOST:METRICS_PORT/metrics) and prints them as
 zeekctl's netstats: "NODE: NETWORK-TIME recvd=N dropped=N link=N". A node
-without a metrics port, or that does not answer, is listed with the
-reason.
+without a metrics port, or that does not answer, is listed on standard
+error with the reason, and the exit status is then 1.
 `,
 	run: runNetstats,
 }
@@ -69,16 +71,27 @@ func runNetstats(e *env, c *command, args []string) int {
 		}()
 	}
 	wg.Wait()
-	if jsonOut {
-		writeJSON(e.stdout, map[string]any{"nodes": stats})
-		return exitOK
-	}
+	var problems []string
 	for _, s := range stats {
 		if s.Error != "" {
-			fmt.Fprintf(e.stdout, "%12s: %s\n", s.Node, s.Error)
+			problems = append(problems, s.Node+": "+s.Error)
+		}
+	}
+	if jsonOut {
+		writeJSON(e.stdout, map[string]any{"nodes": stats, "errors": orEmpty(problems)})
+		return report(e, problems)
+	}
+	// zeekctl's lines: the node's name right-aligned in 11 places; a node
+	// that does not answer goes to standard error as "<error: ...>".
+	for _, s := range stats {
+		if s.Error != "" {
+			fmt.Fprintf(e.stderr, "%11s: <error: %s>\n", s.Node, s.Error)
 			continue
 		}
-		fmt.Fprintf(e.stdout, "%12s: %.6f recvd=%d dropped=%d link=%d\n", s.Node, s.Time, s.Recvd, s.Dropped, s.Link)
+		fmt.Fprintf(e.stdout, "%11s: %.6f recvd=%d dropped=%d link=%d\n", s.Node, s.Time, s.Recvd, s.Dropped, s.Link)
+	}
+	if len(problems) > 0 {
+		return exitConfig
 	}
 	return exitOK
 }
@@ -154,7 +167,8 @@ var topCommand = &command{
 	summary: "Show the nodes' processes: memory and CPU use.",
 	help: `Samples every running node's process for half a second and prints, as
 zeekctl's top: Name, Type, Host, Pid, VSize and Rss (virtual and resident
-memory), Cpu (percent of one CPU) and Cmd.
+memory), Cpu (percent of one CPU) and Cmd; a node that does not run is
+listed as <not running>.
 `,
 	run: runTop,
 }
@@ -191,33 +205,58 @@ func runTop(e *env, c *command, args []string) int {
 			problems = append(problems, err.Error())
 		}
 	}
-	out := []supervise.Usage{}
+	out := []topRow{}
 	for _, n := range nodes {
 		if u, ok := byName[n.Name]; ok {
-			out = append(out, u)
+			out = append(out, topRow{Usage: u})
+		} else if errs[n.Host] == nil {
+			out = append(out, topRow{Usage: supervise.Usage{Name: n.Name, Type: n.Type, Host: n.Host}, Error: "not running"})
 		}
 	}
 	if jsonOut {
 		writeJSON(e.stdout, map[string]any{"nodes": out, "errors": orEmpty(problems)})
 		return report(e, problems)
 	}
-	fmt.Fprintf(e.stdout, "%-12s %-7s %-16s %-7s %-5s %-5s %-5s %s\n", "Name", "Type", "Host", "Pid", "VSize", "Rss", "Cpu", "Cmd")
-	for _, u := range out {
-		fmt.Fprintf(e.stdout, "%-12s %-7s %-16s %-7d %-5s %-5s %-5s %s\n", u.Name, u.Type, u.Host, u.Pid,
-			sizeUnit(u.VSize), sizeUnit(u.RSS), fmt.Sprintf("%.0f%%", u.CPU), u.Command)
-	}
+	writeTop(e.stdout, out, cl.cl.Standalone)
 	return report(e, problems)
 }
 
-// sizeUnit prints a byte count as top does: K, M or G, no decimals.
-func sizeUnit(n uint64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%dG", n>>30)
-	case n >= 1<<20:
-		return fmt.Sprintf("%dM", n>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%dK", n>>10)
+// topRow is a line of top: a node's process, or why there is none.
+type topRow struct {
+	supervise.Usage
+	Error string `json:"error,omitempty"`
+}
+
+// MarshalJSON writes a node without a process as its name, type, host and
+// error only, and a process as its Usage.
+func (r topRow) MarshalJSON() ([]byte, error) {
+	if r.Error == "" {
+		return json.Marshal(r.Usage)
 	}
-	return fmt.Sprintf("%d", n)
+	return json.Marshal(struct {
+		Name  string `json:"name"`
+		Type  string `json:"type"`
+		Host  string `json:"host"`
+		Error string `json:"error"`
+	}{r.Name, r.Type, r.Host, r.Error})
+}
+
+// writeTop prints zeekctl's top table: sizes as zeekctl's df prints them
+// (three places and K, M or G), the CPU share right-aligned, a node
+// without a process as "<not running>"; a standalone node gets zeekctl's
+// wider Type column.
+func writeTop(w io.Writer, rows []topRow, standalone bool) {
+	typeW, hostW := 7, 16
+	if standalone {
+		typeW, hostW = 10, 13
+	}
+	fmt.Fprintf(w, "%-12s %-*s %-*s %-7s %-6s %-4s %-5s %s\n", "Name", typeW, "Type", hostW, "Host", "Pid", "VSize", "Rss", "Cpu", "Cmd")
+	for _, r := range rows {
+		if r.Error != "" {
+			fmt.Fprintf(w, "%-12s %-*s %-*s <%s>\n", r.Name, typeW, r.Type, hostW, r.Host, r.Error)
+			continue
+		}
+		fmt.Fprintf(w, "%-12s %-*s %-*s %-7d %-6s %-4s %3.0f%%  %s\n", r.Name, typeW, r.Type, hostW, r.Host, r.Pid,
+			disk.NumberUnit(float64(r.VSize)), disk.NumberUnit(float64(r.RSS)), r.CPU, r.Command)
+	}
 }

@@ -127,8 +127,8 @@ func TestNetstatsCluster(t *testing.T) {
 	}
 	out := mustCtl(t, prefix, "netstats")
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-	if len(lines) != 2 || lines[0] != "    worker-1: 1700000002.048000 recvd=2048 dropped=0 link=0" ||
-		!regexp.MustCompile(`^    worker-2: [0-9.]+ recvd=0 dropped=0 link=0$`).MatchString(lines[1]) {
+	if len(lines) != 2 || lines[0] != "   worker-1: 1700000002.048000 recvd=2048 dropped=0 link=0" ||
+		!regexp.MustCompile(`^   worker-2: [0-9.]+ recvd=0 dropped=0 link=0$`).MatchString(lines[1]) {
 		t.Errorf("netstats:\n%s", out)
 	}
 }
