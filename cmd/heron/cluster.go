@@ -17,6 +17,7 @@ import (
 	"github.com/heron-nsm/heron/internal/cluster/noticesync"
 	"github.com/heron-nsm/heron/internal/cluster/proxy"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
+	"github.com/heron-nsm/heron/internal/frameworks/reporter"
 	"github.com/heron-nsm/heron/internal/logging"
 	"github.com/heron-nsm/heron/internal/metrics"
 	"github.com/heron-nsm/heron/internal/node"
@@ -65,24 +66,30 @@ func (inv *invocation) runCluster(stdout, stderr io.Writer) int {
 		return 1
 	}
 	cfg.Trace = ni.read
+	cfg.Interface = liveName(ni.iface)
 	cfg.SignatureFiles = ni.sigFiles
 	// The Known::* options are in configure's registry: cfg.Known has
 	// them, and the proxies serve the tables of the loaded scripts.
 	kc := node.KnownConfig(&cfg)
+	warn := func(s string) { fmt.Fprintf(stderr, "heron: %s\n", s) }
+	// The node's runtime messages: printed, and in reporter.log once the
+	// node's logs are open (a worker's capture warnings among them).
+	rep := reporter.New(&reporter.Options{Print: func(_ reporter.Level, s string) { warn(s) }})
 	o := &cnode.Options{
-		Layout: l,
-		Name:   name,
-		Config: cfg,
-		Known:  &kc,
-		Hooks:  clusterHooks(&cfg),
-		Warn:   func(s string) { fmt.Fprintf(stderr, "heron: %s\n", s) },
+		Layout:   l,
+		Name:     name,
+		Config:   cfg,
+		Known:    &kc,
+		Hooks:    clusterHooks(&cfg),
+		Warn:     warn,
+		Reporter: rep,
 	}
 	if n.Type == layout.Worker || n.Type == layout.Standalone {
 		if n.Read == "" && n.Interface == "" {
 			fmt.Fprintf(stderr, "heron: layout: %s: node %q needs \"read\" or \"interface\"\n", l.File, name)
 			return 1
 		}
-		o.Sources = func() ([]pktsrc.Source, error) { return ni.clusterSources(stderr, cfg.Threads) }
+		o.Sources = func() ([]pktsrc.Source, error) { return ni.clusterSources(captureWarner(stderr, rep), cfg.Threads) }
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -111,7 +118,7 @@ func (inv *invocation) runCluster(stdout, stderr io.Writer) int {
 func (inv *invocation) nodeInvocation(l *layout.Layout, n *layout.Node) (*invocation, error) {
 	ni := *inv
 	ni.scripts = concat(l.Scripts, n.Scripts, inv.scripts)
-	ni.assigns = concat(l.Options, n.Options, inv.assigns)
+	ni.assigns = concat(noticeMailOptions(l.Mail), l.Options, n.Options, inv.assigns)
 	ni.sigFiles = concat(l.Signatures, n.Signatures)
 	for i, f := range ni.sigFiles {
 		if !filepath.IsAbs(f) {
@@ -151,9 +158,9 @@ func concat(lists ...[]string) []string {
 
 // clusterSources opens a node's packet source: its trace (with -f), or
 // threads sockets of its interface.
-func (inv *invocation) clusterSources(stderr io.Writer, threads int) ([]pktsrc.Source, error) {
+func (inv *invocation) clusterSources(warn warner, threads int) ([]pktsrc.Source, error) {
 	if inv.iface != "" {
-		lives, err := inv.openLive(stderr, max(threads, 1))
+		lives, err := inv.openLive(warn, max(threads, 1))
 		if err != nil {
 			return nil, err
 		}
@@ -241,11 +248,13 @@ func clusterHooks(cfg *node.Config) cnode.Hooks {
 	// The manager's notice.log has the columns of the notice extensions
 	// the scripts load, as a standalone node's.
 	exts := cfg.Loaded.NoticeExts
+	// The manager mails notices with its Notice::mail_* options.
+	ncfg := cfg.Notice
 	// A worker's analysis counts its packets here for its metrics.
 	live := &node.Live{}
 	return cnode.Hooks{
 		Start:   func(rt *cnode.Runtime) (func(), error) { return startMetrics(rt, live) },
-		Manager: func(rt *cnode.Runtime) (func(), error) { return managerNotices(rt, exts) },
+		Manager: func(rt *cnode.Runtime) (func(), error) { return managerNotices(rt, exts, ncfg) },
 		Worker: func(rt *cnode.Runtime, cfg *node.Config) (func(), error) {
 			cfg.Live = live
 			return workerHooks(rt, cfg)
@@ -297,19 +306,25 @@ func workerHooks(rt *cnode.Runtime, cfg *node.Config) (func(), error) {
 // managerNotices writes the cluster's notice.log and notice_alarm.log on
 // the manager, from every node's notices, and relays the suppressions
 // nodes begin.
-func managerNotices(rt *cnode.Runtime, exts []string) (func(), error) {
+func managerNotices(rt *cnode.Runtime, exts []string, ncfg notice.Config) (func(), error) {
 	nl, al, err := notice.NewStreams(rt.Log, logging.WithExtensions(exts...))
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %s: %w", rt.Node.Name, err)
 	}
-	nm, err := noticesync.NewManager(rt.Conn, notice.Writer(nl), notice.Writer(al), &noticesync.Options{Warn: rt.Warn})
+	logw, alarmw, stopMail, err := managerMail(rt, ncfg, notice.Writer(nl), notice.Writer(al))
 	if err != nil {
+		return nil, err
+	}
+	nm, err := noticesync.NewManager(rt.Conn, logw, alarmw, &noticesync.Options{Warn: rt.Warn})
+	if err != nil {
+		stopMail()
 		return nil, fmt.Errorf("cluster: %s: %w", rt.Node.Name, err)
 	}
 	return func() {
 		if err := nm.Close(); err != nil {
 			rt.Warn(fmt.Sprintf("cluster: %s: %v", rt.Node.Name, err))
 		}
+		stopMail()
 	}, nil
 }
 

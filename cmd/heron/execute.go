@@ -9,10 +9,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/heron-nsm/heron/internal/bpf"
+	"github.com/heron-nsm/heron/internal/frameworks/reporter"
 	"github.com/heron-nsm/heron/internal/node"
 	"github.com/heron-nsm/heron/internal/options"
 	"github.com/heron-nsm/heron/internal/pktsrc"
@@ -145,9 +147,13 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 	}
 	cfg.Trace = inv.read
 	cfg.SignatureFiles = inv.sigFiles
+	// The node's runtime messages (reporter.log); the capture's warnings
+	// while it opens are among them.
+	rep := reporter.New(nil)
+	cfg.Reporter = rep
 	var srcs []pktsrc.Source
 	if inv.iface != "" {
-		lives, err := inv.openLive(stderr, max(cfg.Threads, 1))
+		lives, err := inv.openLive(captureWarner(stderr, rep), max(cfg.Threads, 1))
 		if err != nil {
 			fmt.Fprintf(stderr, "heron: %v\n", err)
 			return 1
@@ -163,8 +169,12 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 		stop := make(chan os.Signal, 1)
 		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 		defer signal.Stop(stop)
+		var signalled atomic.Bool
+		cfg.Interface = liveName(inv.iface)
+		cfg.StopReason = func() string { return stopReason(signalled.Load()) }
 		go func() {
 			if _, ok := <-stop; ok {
+				signalled.Store(true)
 				for _, l := range lives {
 					l.Stop()
 				}
@@ -217,6 +227,36 @@ func (inv *invocation) execute(stdout, stderr io.Writer) int {
 	return 0
 }
 
+// warner receives a live source's warnings while it opens.
+type warner func(msg string)
+
+// captureWarner prints warnings on stderr and raises them in
+// reporter.log through rep (logged once the node's logs are open).
+func captureWarner(stderr io.Writer, rep *reporter.Reporter) warner {
+	return func(msg string) {
+		fmt.Fprintf(stderr, "heron: warning: %s\n", msg)
+		rep.Log(0, reporter.LevelWarning, msg)
+	}
+}
+
+// liveName is the name of a live source in reporter.log (Zeek's packet
+// source path): the -i argument without its KIND:: prefix.
+func liveName(iface string) string {
+	if _, name, ok := strings.Cut(iface, "::"); ok {
+		return name
+	}
+	return iface
+}
+
+// stopReason is why a live capture ended, as Zeek's reporter words it:
+// after SIGINT or SIGTERM, "received termination signal"; else "".
+func stopReason(signalled bool) string {
+	if signalled {
+		return "received termination signal"
+	}
+	return ""
+}
+
 // liveSource is a capture source that a signal handler can stop and
 // that reports capture statistics (for stats.log and capture_loss.log).
 type liveSource interface {
@@ -235,10 +275,10 @@ const (
 // thread, and prints their warnings once. Each source delivers whole
 // flows: n AF_PACKET sockets in one fanout group, or n UDP sockets in one
 // SO_REUSEPORT group steered by the mirrored packets' addresses.
-func (inv *invocation) openLive(stderr io.Writer, n int) ([]liveSource, error) {
+func (inv *invocation) openLive(warn warner, n int) ([]liveSource, error) {
 	var lives []liveSource
 	for i := range n {
-		s, err := inv.openSource(stderr, i == 0, n)
+		s, err := inv.openSource(warn, i == 0, n)
 		if err != nil {
 			for _, l := range lives {
 				l.Close()
@@ -253,7 +293,7 @@ func (inv *invocation) openLive(stderr io.Writer, n int) ([]liveSource, error) {
 // openSource opens one of the n capture sources -i names (KIND::NAME, or a
 // plain interface name for AF_PACKET) and prints its warnings when it is
 // the first.
-func (inv *invocation) openSource(stderr io.Writer, first bool, n int) (liveSource, error) {
+func (inv *invocation) openSource(warn warner, first bool, n int) (liveSource, error) {
 	kind, name, ok := strings.Cut(inv.iface, "::")
 	if !ok {
 		kind, name = kindAFPacket, inv.iface
@@ -263,11 +303,11 @@ func (inv *invocation) openSource(stderr io.Writer, first bool, n int) (liveSour
 	}
 	switch kind {
 	case kindAFPacket:
-		return inv.openAFPacket(stderr, name, first, n)
+		return inv.openAFPacket(warn, name, first, n)
 	case kindUDP:
-		return inv.openUDP(stderr, first, n)
+		return inv.openUDP(warn, first, n)
 	case kindPcap:
-		return inv.openPcap(stderr, name, n)
+		return inv.openPcap(warn, name, n)
 	}
 	return nil, fmt.Errorf("-i %s: unknown packet source %q (use af_packet::IFACE, pcap::IFACE or udp::ADDR:PORT[:vxlan|geneve])", inv.iface, kind)
 }
@@ -290,7 +330,7 @@ func isInterface(name string) bool {
 
 // openAFPacket opens one AF_PACKET socket on iface and prints its warnings
 // (once, for the first of n sockets). Several sockets need fanout.
-func (inv *invocation) openAFPacket(stderr io.Writer, iface string, first bool, n int) (*afpacket.Source, error) {
+func (inv *invocation) openAFPacket(warn warner, iface string, first bool, n int) (*afpacket.Source, error) {
 	if runtime.GOOS != "linux" {
 		return nil, fmt.Errorf("-i %s: AF_PACKET capture needs Linux; elsewhere use -i pcap::IFACE in a build with -tags libpcap", inv.iface)
 	}
@@ -322,10 +362,10 @@ func (inv *invocation) openAFPacket(stderr io.Writer, iface string, first bool, 
 		return s, nil
 	}
 	for _, w := range s.Warnings() {
-		fmt.Fprintf(stderr, "heron: warning: %s\n", w)
+		warn(w)
 	}
 	if w, err := s.OffloadWarning(); err == nil && w != "" {
-		fmt.Fprintf(stderr, "heron: warning: %s\n", w)
+		warn(w)
 	}
 	return s, nil
 }
@@ -341,7 +381,7 @@ const liveIdle = 500 * time.Millisecond
 // one thread whatever outer addresses and ports the mirror used (the
 // kernel's own choice hashes the outer header, which can split a flow). A
 // -f filter runs in Heron on the decapsulated packets.
-func (inv *invocation) openUDP(stderr io.Writer, first bool, n int) (liveSource, error) {
+func (inv *invocation) openUDP(warn warner, first bool, n int) (liveSource, error) {
 	ucfg, err := udpmirror.ParseSpec(inv.iface)
 	if err != nil {
 		return nil, err
@@ -370,7 +410,7 @@ func (inv *invocation) openUDP(stderr io.Writer, first bool, n int) (liveSource,
 		// sockets bound before this group's (another heron) take the
 		// first places, and some of ours get nothing.
 		if others, err := udpmirror.SocketsOnPort(ucfg.Port); err == nil && others > 0 {
-			fmt.Fprintf(stderr, "heron: warning: %d other sockets already receive on UDP port %d (ss -ulpn 'sport = :%d' shows them); --threads %d steers the flows to the first %d sockets of the port, so some threads or processes will get nothing: use one heron with --threads, or several single-thread ones\n", others, ucfg.Port, ucfg.Port, n, n)
+			warn(fmt.Sprintf("%d other sockets already receive on UDP port %d (ss -ulpn 'sport = :%d' shows them); --threads %d steers the flows to the first %d sockets of the port, so some threads or processes will get nothing: use one heron with --threads, or several single-thread ones", others, ucfg.Port, ucfg.Port, n, n))
 		}
 	}
 	s, err := udpmirror.Open(ucfg)
@@ -379,7 +419,7 @@ func (inv *invocation) openUDP(stderr io.Writer, first bool, n int) (liveSource,
 	}
 	if first {
 		for _, w := range s.Warnings() {
-			fmt.Fprintf(stderr, "heron: warning: %s\n", w)
+			warn(w)
 		}
 	}
 	if match == nil {
@@ -392,7 +432,7 @@ func (inv *invocation) openUDP(stderr io.Writer, first bool, n int) (liveSource,
 // build without the libpcap tag says how to get one). The -f filter is
 // compiled and installed by libpcap. libpcap gives every handle on a device every packet, so one
 // process reads a device with one handle.
-func (inv *invocation) openPcap(stderr io.Writer, dev string, n int) (liveSource, error) {
+func (inv *invocation) openPcap(warn warner, dev string, n int) (liveSource, error) {
 	if n > 1 {
 		return nil, fmt.Errorf("--threads %d with -i %s: a libpcap capture is read by one thread; run several heron processes instead (with PF_RING, PCAP_PF_RING_CLUSTER_ID splits the flows between them), or use af_packet::IFACE for threads in a fanout group", n, inv.iface)
 	}
@@ -407,11 +447,11 @@ func (inv *invocation) openPcap(stderr io.Writer, dev string, n int) (liveSource
 		return nil, err
 	}
 	for _, w := range s.Warnings() {
-		fmt.Fprintf(stderr, "heron: warning: %s\n", w)
+		warn(w)
 	}
 	if isInterface(dev) {
 		if w, err := ethtool.Check(dev); err == nil && w != "" {
-			fmt.Fprintf(stderr, "heron: warning: %s\n", w)
+			warn(w)
 		}
 	}
 	return s, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/heron-nsm/heron/internal/conn"
 	"github.com/heron-nsm/heron/internal/frameworks/known"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
+	"github.com/heron-nsm/heron/internal/frameworks/reporter"
 	sigfw "github.com/heron-nsm/heron/internal/frameworks/signatures"
 	"github.com/heron-nsm/heron/internal/frameworks/tunnels"
 	"github.com/heron-nsm/heron/internal/frameworks/weird"
@@ -60,6 +61,18 @@ type Config struct {
 	// Live, when set, receives the run's packet and connection counts
 	// for readers on other goroutines (live.go; a metrics endpoint).
 	Live *Live
+	// Reporter, when set, raises the node's runtime messages (a cluster
+	// node's, which prints them and ships them); nil gives the node its
+	// own. With base/frameworks/reporter loaded the node attaches it to
+	// reporter.log while it runs.
+	Reporter *reporter.Reporter
+	// Interface names the live capture in reporter.log's end-of-capture
+	// message (Zeek's packet source path, "eth0").
+	Interface string
+	// StopReason, when set, tells at the end of a live capture why it
+	// ended ("received termination signal" after SIGINT or SIGTERM, as
+	// Zeek words it; "" when the source ended by itself).
+	StopReason func() string
 
 	// IgnoreChecksums is Zeek's ignore_checksums (-C).
 	IgnoreChecksums bool
@@ -108,6 +121,8 @@ type Features struct {
 	NoticeExts []string
 	// TunnelLog: base/frameworks/tunnels (tunnel.log).
 	TunnelLog bool
+	// ReporterLog: base/frameworks/reporter (reporter.log).
+	ReporterLog bool
 	// TunnelPorts are the UDP ports of the tunnel layers, by the packet
 	// analyzer's name ("VXLAN": vxlan_ports, …), as the loaded scripts
 	// register them.

@@ -22,6 +22,7 @@ var implemented = []struct{ name, what string }{
 	{"policy/protocols/conn/weirds", "Conn::Retransmission_Inconsistency and Conn::Content_Gap notices"},
 	{"base/utils/site", "Site::local_nets"},
 	{"base/frameworks/tunnels", "tunnel.log"},
+	{"base/frameworks/reporter", "reporter.log"},
 	{"policy/misc/stats", "stats.log"},
 	{"policy/misc/capture-loss", "capture_loss.log and its notices"},
 	{"base/protocols/conn", "conn.log"},
@@ -89,6 +90,7 @@ func FeaturesOf(s *scripts.Set) Features {
 		SignaturesLog:    s.Has("base/frameworks/signatures/main"),
 		ConnWeirds:       s.Has("policy/protocols/conn/weirds"),
 		TunnelLog:        s.Has("base/frameworks/tunnels"),
+		ReporterLog:      s.Has("base/frameworks/reporter"),
 		Scripts:          map[string]bool{},
 	}
 	for _, name := range s.Order() {

@@ -17,6 +17,7 @@ import (
 	"github.com/heron-nsm/heron/internal/files"
 	"github.com/heron-nsm/heron/internal/frameworks/known"
 	"github.com/heron-nsm/heron/internal/frameworks/notice"
+	"github.com/heron-nsm/heron/internal/frameworks/reporter"
 	sigfw "github.com/heron-nsm/heron/internal/frameworks/signatures"
 	tunnelfw "github.com/heron-nsm/heron/internal/frameworks/tunnels"
 	"github.com/heron-nsm/heron/internal/frameworks/weird"
@@ -127,6 +128,7 @@ func RunSources(cfg Config, srcs []pktsrc.Source) (res Result, err error) {
 		ps[i].stats.peer = peerOf(cfg.Stats.Peer, i, len(srcs))
 		ps[i].stats.src, _ = srcs[i].(pktsrc.Live)
 	}
+	sh.attachReporter(ps)
 	results := make([]Result, len(srcs))
 	errs := make([]error, len(srcs))
 	var wg sync.WaitGroup
@@ -174,6 +176,13 @@ func RunSources(cfg Config, srcs []pktsrc.Source) (res Result, err error) {
 		if errs[i] != nil && err == nil {
 			err = errs[i]
 		}
+	}
+	sh.reportLiveEnd(ps, end)
+	if res.Truncated != nil {
+		// The caller prints it; reporter.log has it too, at the time of
+		// the last packet. Zeek, which stops at a trace it cannot read,
+		// raises a packet source's read failure as an error.
+		sh.reporter.Log(end, reporter.LevelError, fmt.Sprintf("%v; analysed the %d packets before it", res.Truncated, res.Packets))
 	}
 	return res, err
 }
@@ -249,8 +258,11 @@ type shared struct {
 	filesLog    *logging.Stream[files.Info]
 	statsLog    *logging.Stream[StatsInfo]
 	lossLog     *logging.Stream[CaptureLossInfo]
+	reporterLog *logging.Stream[reporter.Info]
+	reporter    *reporter.Reporter // the node's runtime messages (attachReporter)
 	alogs       *analyzer.Logs
 	notices     *notice.Framework
+	noticeMail  *notice.MailQueue // standalone live notice mail (noticemail.go)
 	sigs        *sigfw.Framework
 	known       *known.Framework // known-* scripts (known.go)
 	sigSet      *signatures.Set
@@ -276,12 +288,20 @@ func newShared(cfg Config) (sh *shared, err error) {
 	if err != nil {
 		return nil, err
 	}
-	sh = &shared{cfg: &cfg, lm: lm, logWeirds: lw}
+	sh = &shared{cfg: &cfg, lm: lm, logWeirds: lw, reporter: cfg.Reporter}
+	if sh.reporter == nil {
+		sh.reporter = reporter.New(nil)
+	}
 	defer func() {
 		if err != nil {
 			lm.Close()
 		}
 	}()
+	if cfg.Loaded.ReporterLog {
+		if sh.reporterLog, err = reporter.NewStream(lm); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Loaded.ConnLog {
 		if sh.connLog, err = logging.NewStream[conn.Info](lm, "conn", logging.WithID("Conn::LOG")); err != nil {
 			return nil, err
@@ -305,7 +325,9 @@ func newShared(cfg Config) (sh *shared, err error) {
 			}
 			logf, alarmf = notice.Writer(nl), notice.Writer(al)
 		}
-		sh.notices = notice.New(cfg.Notice, logf, alarmf)
+		ncfg := cfg.Notice
+		sh.noticeMail = sh.standaloneMailer(&ncfg)
+		sh.notices = notice.New(ncfg, logf, alarmf)
 	}
 	rows := packet.Wiring()
 	rows = append(rows, packet.TunnelPortRows(tunnelPorts(cfg.Loaded.TunnelPorts))...)
@@ -368,8 +390,78 @@ func newShared(cfg Config) (sh *shared, err error) {
 	return sh, nil
 }
 
-// close closes the logs.
-func (sh *shared) close() error { return sh.lm.Close() }
+// close closes the logs (the reporter writes no more to them).
+func (sh *shared) close() error {
+	sh.closeNoticeMail()
+	if sh.reporterLog != nil {
+		sh.reporter.Detach()
+	}
+	return sh.lm.Close()
+}
+
+// reportLiveEnd logs, at the end of a live capture, why it ended and
+// its capture statistics, as Zeek's reporter does (its get_final_stats):
+// "N packets received on interface I, D (x%) dropped, U (y%) not
+// processed", summed over the capture's sockets.
+func (sh *shared) reportLiveEnd(ps []*pipeline, end zeek.Time) {
+	if sh.reporterLog == nil {
+		return
+	}
+	var recv, dropped, unprocessed uint64
+	live := false
+	for _, p := range ps {
+		if p.stats.src == nil {
+			continue
+		}
+		st, err := p.stats.src.CaptureStats()
+		if err != nil {
+			return
+		}
+		live = true
+		recv += st.Received
+		dropped += st.Dropped
+		unprocessed += p.stats.unprocessed
+	}
+	if !live {
+		return
+	}
+	if sh.cfg.StopReason != nil {
+		if why := sh.cfg.StopReason(); why != "" {
+			sh.reporter.Log(end, reporter.LevelInfo, why)
+		}
+	}
+	sh.reporter.Log(end, reporter.LevelInfo, liveEndMessage(sh.cfg.Interface, recv, dropped, unprocessed))
+}
+
+// liveEndMessage words the capture statistics as Zeek does: the dropped
+// share of all packets (dropped and received), the unprocessed share of
+// the received ones.
+func liveEndMessage(iface string, recv, dropped, unprocessed uint64) string {
+	var dpct, upct float64
+	if dropped > 0 {
+		dpct = float64(dropped) / (float64(dropped) + float64(recv)) * 100
+	}
+	if unprocessed > 0 && recv > 0 {
+		upct = float64(unprocessed) / float64(recv) * 100
+	}
+	return fmt.Sprintf("%d packets received on interface %s, %d (%.2f%%) dropped, %d (%.2f%%) not processed", recv, iface, dropped, dpct, unprocessed, upct)
+}
+
+// attachReporter sends the node's runtime messages to reporter.log, when
+// it is open, timed by the threads' network time (the latest of their
+// clocks; the wall clock before the first packet, as Zeek's).
+func (sh *shared) attachReporter(ps []*pipeline) {
+	if sh.reporterLog == nil {
+		return
+	}
+	sh.reporter.AttachStream(sh.reporterLog, func() zeek.Time {
+		var t zeek.Time
+		for _, p := range ps {
+			t = max(t, zeek.Time(p.clock.Load()))
+		}
+		return t
+	})
+}
 
 // newPipeline builds analysis thread number thread: decoders, connection
 // tracker, protocol analysis.
@@ -480,6 +572,9 @@ func (p *pipeline) packet(f *pktsrc.Frame) {
 	p.stats.bytes += uint64(f.WireLen)
 	p.advance(ts)
 	p.dec.Decode(pkt)
+	if !pkt.Processed {
+		p.stats.unprocessed++
+	}
 	if p.sh.statsLog != nil || p.sh.lossLog != nil {
 		// Zeek's scheduled events run after the packet that brought
 		// their time.

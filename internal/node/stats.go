@@ -105,7 +105,10 @@ type threadStats struct {
 	lossActive bool
 	pkts       uint64
 	bytes      uint64
-	src        pktsrc.Live
+	// unprocessed counts packets no layer took (Zeek's
+	// PacketsUnprocessed), for the end-of-capture message.
+	unprocessed uint64
+	src         pktsrc.Live
 }
 
 // peerOf names thread i of n in stats.log and capture_loss.log.

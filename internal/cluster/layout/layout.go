@@ -40,8 +40,12 @@ type Layout struct {
 	Signatures []string `json:"signatures,omitempty"`
 	// Rotation, when set, makes the node that writes the logs (a
 	// logger, or the manager) rotate and archive them.
-	Rotation *Rotation        `json:"rotation,omitempty"`
-	Nodes    map[string]*Node `json:"nodes"`
+	Rotation *Rotation `json:"rotation,omitempty"`
+	// Mail, when set, says where and how notice mail goes: every node
+	// takes its Notice::mail_* defaults from it, and the manager, which
+	// writes the cluster's notices, sends the mail (mail.go).
+	Mail  *Mail            `json:"mail,omitempty"`
+	Nodes map[string]*Node `json:"nodes"`
 
 	// File is the file the layout was read from.
 	File string `json:"-"`
@@ -207,6 +211,11 @@ func Parse(b []byte) (*Layout, error) {
 	}
 	if l.Rotation != nil {
 		if err := l.Rotation.check(); err != nil {
+			return nil, err
+		}
+	}
+	if l.Mail != nil {
+		if err := l.Mail.check(); err != nil {
 			return nil, err
 		}
 	}

@@ -125,6 +125,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(good))
 	f.Add([]byte(strings.Replace(good, `"nodes": {`, `"signatures": ["a.sig"], "rotation": {"interval": 2, "base_time": "1:30", "compression": "zstd", "keep": ["conn.*"]}, "nodes": {`, 1)))
 	f.Add([]byte(`{"version": 1, "nodes": {"s": {"type": "standalone", "read": "x.pcap"}}}`))
+	f.Add([]byte(strings.Replace(good, `"nodes": {`, `"mail": {"to": "a@b", "smtp": {"server": "m", "port": 25, "tls": "tls", "user": "u", "password_file": "p"}}, "nodes": {`, 1)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		l, err := Parse(b)
 		if err != nil {
@@ -137,6 +138,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if r := l.Rotation; r != nil && r.check() != nil {
 			t.Fatalf("rotation %+v passed Parse but not check", r)
+		}
+		if m := l.Mail; m != nil && m.check() != nil {
+			t.Fatalf("mail %+v passed Parse but not check", m)
 		}
 	})
 }

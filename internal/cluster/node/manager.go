@@ -117,6 +117,9 @@ func RunManager(ctx context.Context, o *Options) (err error) {
 		}
 	})
 	rt.Log = m
+	if err := o.attachReporter(rt, m, &stops); err != nil {
+		return err
+	}
 	clog, err := logging.NewStream[ClusterInfo](m, ClusterLogPath, logging.WithID("Cluster::LOG"))
 	if err != nil {
 		return fmt.Errorf("cluster: %s: %w", o.Name, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/heron-nsm/heron/internal/cluster/proxy"
 	"github.com/heron-nsm/heron/internal/cluster/transport"
 	"github.com/heron-nsm/heron/internal/frameworks/known"
+	"github.com/heron-nsm/heron/internal/frameworks/reporter"
 	"github.com/heron-nsm/heron/internal/logging"
 	hnode "github.com/heron-nsm/heron/internal/node"
 	"github.com/heron-nsm/heron/internal/pktsrc"
@@ -49,6 +50,10 @@ type Options struct {
 
 	// Warn receives one-line warnings; nil prints them on standard error.
 	Warn func(string)
+	// Reporter raises the node's runtime messages (Runtime.Reporter); nil
+	// gives the node its own, which prints through Warn. Messages raised
+	// on it before the node's reporter.log opens are logged when it does.
+	Reporter *reporter.Reporter
 }
 
 // Hooks are the seams where features built as libraries plug into a
@@ -94,8 +99,14 @@ type Runtime struct {
 	// through Sender (set on the manager and on proxies; a worker's lives
 	// inside its analysis).
 	Log *logging.Manager
-	// Warn prints a one-line warning.
+	// Warn raises a one-line warning: Reporter.Warning, which prints it
+	// (Options.Warn) and, while the node's logging framework has
+	// reporter.log open, ships it as a Reporter::WARNING record.
 	Warn func(string)
+	// Reporter raises the node's runtime messages. It is attached to
+	// reporter.log (base/frameworks/reporter) on the manager and proxies
+	// while Log is open, and on a worker while its analysis runs.
+	Reporter *reporter.Reporter
 }
 
 // Run runs node o.Name of o.Layout in its role until ctx ends or, for a
@@ -149,7 +160,35 @@ func (o *Options) connect() (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cluster: %s: %w", o.Name, err)
 	}
-	return &Runtime{Layout: o.Layout, Node: n, Conn: c, Warn: o.warn()}, nil
+	rt := o.newRuntime(n)
+	rt.Conn = c
+	return rt, nil
+}
+
+// newRuntime returns the runtime of node n, without connection, with its
+// reporter: warnings print through o.Warn and, once attached, go to
+// reporter.log.
+func (o *Options) newRuntime(n *layout.Node) *Runtime {
+	rep := o.Reporter
+	if rep == nil {
+		warn := o.warn()
+		rep = reporter.New(&reporter.Options{Print: func(_ reporter.Level, msg string) { warn(msg) }})
+	}
+	return &Runtime{Layout: o.Layout, Node: n, Warn: rep.Warning, Reporter: rep}
+}
+
+// attachReporter sends rt's messages to reporter.log on m while the node
+// runs, when base/frameworks/reporter is loaded; the stop detaches it
+// before m closes.
+func (o *Options) attachReporter(rt *Runtime, m *logging.Manager, stops *stack) error {
+	if !o.Config.Loaded.ReporterLog {
+		return nil
+	}
+	if err := rt.Reporter.Attach(m, nil); err != nil {
+		return fmt.Errorf("cluster: %s: %w", o.Name, err)
+	}
+	stops.push(rt.Reporter.Detach)
+	return nil
 }
 
 // newSender starts the shipper of the node's own logs.

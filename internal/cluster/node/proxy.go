@@ -47,6 +47,9 @@ func RunProxy(ctx context.Context, o *Options) (err error) {
 		}
 	})
 	rt.Log = m
+	if err := o.attachReporter(rt, m, &stops); err != nil {
+		return err
+	}
 	if err := startHook(o.Hooks.Start, rt, &stops); err != nil {
 		return err
 	}

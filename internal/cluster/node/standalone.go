@@ -20,7 +20,7 @@ func RunStandalone(ctx context.Context, o *Options) (res hnode.Result, err error
 	if err != nil {
 		return res, err
 	}
-	rt := &Runtime{Layout: o.Layout, Node: n, Warn: o.warn()}
+	rt := o.newRuntime(n)
 	var stops stack
 	defer stops.run()
 	cfg := o.Config
@@ -34,6 +34,7 @@ func RunStandalone(ctx context.Context, o *Options) (res hnode.Result, err error
 	if cfg.Stats.Peer == "" {
 		cfg.Stats.Peer = o.Name
 	}
+	cfg.Reporter = rt.Reporter
 	if err := startHook(o.Hooks.Start, rt, &stops); err != nil {
 		return res, err
 	}

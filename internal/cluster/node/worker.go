@@ -46,6 +46,8 @@ func RunWorker(ctx context.Context, o *Options) (res hnode.Result, err error) {
 	if cfg.Stats.Peer == "" {
 		cfg.Stats.Peer = o.Name
 	}
+	// The analysis attaches the reporter to its shipped reporter.log.
+	cfg.Reporter = rt.Reporter
 	if o.Hooks.Worker != nil {
 		done, err := o.Hooks.Worker(rt, &cfg)
 		if err != nil {
@@ -81,6 +83,16 @@ func (o *Options) workerSources(ctx context.Context, rt *Runtime, cfg *hnode.Con
 			srcs[i] = Stoppable(ctx, s)
 		}
 		cfg.Threads = 1
+		if cfg.StopReason == nil {
+			// ctx ends on SIGINT or SIGTERM; reporter.log says so, as
+			// Zeek's does.
+			cfg.StopReason = func() string {
+				if ctx.Err() != nil {
+					return "received termination signal"
+				}
+				return ""
+			}
+		}
 		return srcs, nil
 	}
 	if len(srcs) != 1 {

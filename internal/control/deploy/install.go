@@ -122,6 +122,7 @@ func Files(c *config.Cluster, l *layout.Layout, host, self string) ([]File, erro
 	pb, _ := json.MarshalIndent(plan, "", "  ")
 	// The plan may hold the SMTP password: only the owner reads it.
 	out = append(out, newFile(PlanPath(spool), 0o600, append(pb, '\n')))
+	out = append(out, MailPassword(c, l)...)
 	if c.Files.Networks != "" {
 		if err := add(c.Files.Networks, filepath.Join(InstallDir(spool), "networks.cfg"), 0o644); err != nil {
 			return nil, err

@@ -63,6 +63,9 @@ func Layout(c *config.Cluster) (*layout.Layout, error) {
 		return nil, err
 	}
 	l.Rotation = rot
+	if l.Mail, err = Mail(c); err != nil {
+		return nil, fmt.Errorf("deploy: %w", err)
+	}
 	if len(c.Networks) > 0 {
 		nets := make([]string, len(c.Networks))
 		for i, n := range c.Networks {

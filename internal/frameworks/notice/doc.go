@@ -37,9 +37,12 @@
 //   - Notice::notice handlers at the default priority are Config.Handlers.
 //   - Mail goes through Config.Mailer (nil: no mail, as Zeek sends none
 //     when reading a trace); EmailText composes the message as
-//     email_notice_to does, without Zeek's delay tokens. The alarm-mail
-//     filter and the pretty-printed alarm summary (actions/pp-alarms.zeek)
-//     are left to the mailer.
+//     email_notice_to does, without Zeek's delay tokens. MailQueue is
+//     the Mailer Heron uses: it sends from a goroutine of its own (never
+//     on the packet path) with a SendFunc, Sendmail for Notice::sendmail
+//     run as "sendmail -t -oi" as Zeek runs it, or a cluster manager's
+//     SMTP delivery. The alarm-mail filter and the pretty-printed alarm
+//     summary (actions/pp-alarms.zeek) are not implemented.
 //   - Site::get_emails, for ACTION_EMAIL_ADMIN, is Config.AdminEmails.
 //   - The suppression table is a Suppressor. LocalSuppressor expires
 //     entries lazily on network time: a suppression ending at u holds
