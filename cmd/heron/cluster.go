@@ -285,6 +285,9 @@ func workerHooks(rt *cnode.Runtime, cfg *node.Config) (func(), error) {
 			return nil, fmt.Errorf("cluster: %s: %w", rt.Node.Name, err)
 		}
 		cfg.Notice.Suppressor, cfg.NoticeLog, cfg.NoticeAlarm = ns, ns.Log, ns.Alarm
+		// Zeek's notice.log names the node that raised a notice
+		// (peer_descr = Cluster::node) in a cluster.
+		cfg.Notice.Node = rt.Node.Name
 	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)

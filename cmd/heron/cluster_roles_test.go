@@ -27,9 +27,10 @@ import (
 
 // clusterIgnored are the fields a cluster's logs may differ in from a
 // standalone run's: times (a worker's clock runs on its share of the
-// packets) and the ids each run draws anew.
+// packets), the ids each run draws anew, and notice.log's peer_descr (the
+// node that raised the notice; unset standalone).
 func clusterIgnored(f string) bool {
-	return f == "ts" || f == "duration" || uidFields[f]
+	return f == "ts" || f == "duration" || f == "peer_descr" || uidFields[f]
 }
 
 // clusterRecords reads every log in dir as sorted lines of the fields a

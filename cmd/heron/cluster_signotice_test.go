@@ -51,6 +51,12 @@ func TestClusterSignatureNoticeSuppressed(t *testing.T) {
 		t.Errorf("notice.log: the cluster wrote %d records, standalone %d:\n--- cluster\n%s\n--- standalone\n%s",
 			len(got["notice.log"]), len(want["notice.log"]), strings.Join(got["notice.log"], "\n"), strings.Join(want["notice.log"], "\n"))
 	}
+	// The notice names the worker that raised it, as Zeek's cluster does.
+	for _, p := range logColumn(t, filepath.Join(c.logs, "notice.log"), "peer_descr") {
+		if p != "worker-1" && p != "worker-2" {
+			t.Errorf("notice.log peer_descr %q, want worker-1 or worker-2", p)
+		}
+	}
 	if n := len(got["signatures.log"]); n != 2*requests {
 		t.Errorf("signatures.log has %d records, want %d: both workers match every request", n, 2*requests)
 	}
