@@ -149,8 +149,18 @@ func TestExternalCluster(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	js := mgr.JetStream()
-	if _, err := js.CreateStream(ctx, streamCfg(l.Cluster)); err != nil {
-		t.Fatalf("R3 stream: %v", err)
+	// The servers' JetStream meta group may still be electing its leader
+	// or seeing its peers ("no suitable peers for placement"): retry
+	// until the deadline, as a deployment's tooling would.
+	var serr error
+	for {
+		if _, serr = js.CreateStream(ctx, streamCfg(l.Cluster)); serr == nil || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if serr != nil {
+		t.Fatalf("R3 stream: %v", serr)
 	}
 	if _, err := w1.JetStream().Publish(ctx, w1.Subject(transport.LogSubject("conn", "worker-1")), []byte("b")); err != nil {
 		t.Fatalf("publish to R3 stream: %v", err)
