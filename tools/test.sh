@@ -53,7 +53,10 @@ echo "== staticcheck"
 echo "== build without cgo"
 CGO_ENABLED=0 go build ./...
 echo "== go test"
-go test -count=1 -timeout 30m "$@" ./...
+# One package at a time: many tests run real processes (cluster nodes,
+# sshd, tcpreplay) with time limits, and two packages of them at once on a
+# two-core machine only make those limits tight.
+go test -count=1 -p 1 -timeout 30m "$@" ./...
 if command -v gcc >/dev/null && [ -e /usr/include/pcap/pcap.h ]; then
   echo "== go test -tags libpcap (the libpcap packet source)"
   CGO_ENABLED=1 go vet -tags libpcap ./internal/pktsrc/pcaplive/ ./cmd/heron/
