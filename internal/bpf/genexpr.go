@@ -336,23 +336,35 @@ var relOps = map[string]struct {
 	">=": {JmpJGE, false}, "<": {JmpJGE, true},
 }
 
-// genRelation handles "arith relop arith": the protocol checks of both
-// sides, then the comparison.
-func (c *compiler) genRelation(n *relNode) (frag, error) {
-	l, err := c.arith(n.l)
-	if err != nil {
-		return frag{}, err
+// arithPair computes the two sides of a binary arithmetic expression or
+// relation: the left first and, when it is not a constant, a scratch cell
+// (reg, -1 for none) reserved for it while the right side is computed, so
+// that a long left-associative chain needs few cells. The cell is free
+// again on return; the caller's code stores the left value in it.
+func (c *compiler) arithPair(la, ra arith, pos int) (l, r aval, reg int, err error) {
+	if l, err = c.arith(la); err != nil {
+		return aval{}, aval{}, -1, err
 	}
-	reg := -1
+	reg = -1
 	if !l.isConst {
 		if reg = c.alloc(); reg < 0 {
-			return frag{}, c.errAt(n.pos, ErrInvalid, "too many registers needed to evaluate the expression")
+			return aval{}, aval{}, -1, c.errAt(pos, ErrInvalid, "too many registers needed to evaluate the expression")
 		}
 	}
-	r, err := c.arith(n.r)
+	r, err = c.arith(ra)
 	if reg >= 0 {
 		c.free(reg)
 	}
+	if err != nil {
+		return aval{}, aval{}, -1, err
+	}
+	return l, r, reg, nil
+}
+
+// genRelation handles "arith relop arith": the protocol checks of both
+// sides, then the comparison.
+func (c *compiler) genRelation(n *relNode) (frag, error) {
+	l, r, reg, err := c.arithPair(n.l, n.r, n.pos)
 	if err != nil {
 		return frag{}, err
 	}
@@ -441,23 +453,7 @@ func (c *compiler) arith(a arith) (aval, error) {
 		}
 		return aval{code: append(x.code, stmt(ClassALU|AluNeg, 0)), checks: x.checks}, nil
 	case *binArith:
-		// The left side is computed first and, when the right side is not
-		// a constant, kept in a scratch cell while the right side is
-		// computed (so a long left-associative chain needs few cells).
-		l, err := c.arith(a.l)
-		if err != nil {
-			return aval{}, err
-		}
-		reg := -1
-		if !l.isConst {
-			if reg = c.alloc(); reg < 0 {
-				return aval{}, c.errAt(a.pos, ErrInvalid, "too many registers needed to evaluate the expression")
-			}
-		}
-		r, err := c.arith(a.r)
-		if reg >= 0 {
-			c.free(reg)
-		}
+		l, r, reg, err := c.arithPair(a.l, a.r, a.pos)
 		if err != nil {
 			return aval{}, err
 		}
